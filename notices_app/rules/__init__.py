@@ -1,0 +1,1 @@
+"""Pure domain rules (identifiers, calendar, counting, workflow, wording): standard library only."""
