@@ -1,0 +1,75 @@
+"""The command line of api.md: seed-demo, users create, tokens create, edition list."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from notices_app.extensions import db
+from notices_app.models import ROLES, Edition
+from notices_app.rules.messages import RuleError
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--quiet", is_flag=True, help="Do not print the demo accounts.")
+    def seed_demo(quiet: bool) -> None:
+        """Load the demo publication, editions, the seed page's story, notices and ad, and demo accounts."""
+        from notices_app.services.demo import seed
+
+        accounts = seed()
+        if not quiet:
+            click.echo("演示数据已载入 / demo data loaded. 演示账户 / demo accounts:")
+            for role, email, password in accounts:
+                click.echo(f"  {role:<10} {email:<28} {password}")
+
+    users = click.Group("users", help="Manage accounts.")
+
+    @users.command("create")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option("--org", "org_name", default=None, help="Organisation name (filers, advertisers).")
+    @click.option("--password", required=True)
+    def users_create(email: str, role: str, org_name: str | None, password: str) -> None:
+        from notices_app.services.accounts import create_user
+
+        try:
+            user = create_user(email, password, role, org_name)
+        except RuleError as err:
+            raise click.ClickException(err.message.render("zh") + " / " + err.message.render("en")) from err
+        click.echo(f"created {user.email} ({user.role})")
+
+    app.cli.add_command(users)
+
+    tokens = click.Group("tokens", help="Manage API tokens.")
+
+    @tokens.command("create")
+    @click.argument("email")
+    def tokens_create(email: str) -> None:
+        """Print a new API token for the account; only its hash is stored."""
+        from notices_app.services.accounts import create_token, find_user
+
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException(f"no account {email} / 没有该账户")
+        click.echo(create_token(user))
+
+    app.cli.add_command(tokens)
+
+    edition = click.Group("edition", help="Editions of the publication.")
+
+    @edition.command("list")
+    def edition_list() -> None:
+        from notices_app.services.notices import current_publication, publication_calendar
+
+        pub = current_publication()
+        cal = publication_calendar(pub)
+        rows = db.session.scalars(
+            select(Edition).where(Edition.publication_id == pub.id).order_by(Edition.date)
+        )
+        for ed in rows:
+            cutoff = cal.cutoff_for(ed.date).strftime("%Y-%m-%d %H:%M %Z")
+            click.echo(f"{ed.date.isoformat()}  cut-off {cutoff}  {ed.status}")
+
+    app.cli.add_command(edition)

@@ -1,0 +1,52 @@
+"""Configuration: defaults, then test overrides, then NOTICES_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+class DefaultConfig:
+    SECRET_KEY = "dev-only-change-me"
+    # SQLALCHEMY_DATABASE_URI is filled in by create_app from NOTICES_DATABASE_URL or the instance folder.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # a filer may spend an hour on a termination notice
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    STRIPE_SECRET_KEY = ""
+    STRIPE_WEBHOOK_SECRET = ""
+    STRIPE_API_BASE = ""
+    REDIS_URL = ""
+    CELERY_BROKER_URL = ""
+    STORAGE_DIR = ""
+    PUBLICATION_SLUG = "zibo-evening"
+    QUOTE_VALIDITY_HOURS = 48
+    # Filers without an invoicing account pay before an editor reviews their notice.
+    PAY_BEFORE_REVIEW = True
+    DEFAULT_LANG = "zh"
+
+
+def env_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """NOTICES_FOO=bar becomes FOO='bar'; NOTICES_DATABASE_URL maps to SQLAlchemy's key."""
+    environ = dict(os.environ if environ is None else environ)
+    out: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith("NOTICES_"):
+            continue
+        name = key.removeprefix("NOTICES_")
+        if name == "DATABASE_URL":
+            out["SQLALCHEMY_DATABASE_URI"] = value
+        elif value.lower() in {"true", "false"}:
+            out[name] = value.lower() == "true"
+        elif value.isdigit():
+            out[name] = int(value)
+        else:
+            out[name] = value
+    return out
+
+
+def default_database_uri(instance_path: str) -> str:
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return "sqlite:///" + str(Path(instance_path) / "notices.sqlite3")

@@ -1,0 +1,37 @@
+"""Login and sign-up forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import ValidationError
+
+
+class _Required:
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh, self.en = zh, en
+
+    def __call__(self, form: FlaskForm, field: object) -> None:
+        data = getattr(field, "data", None)
+        if not data or not str(data).strip():
+            lang = getattr(form.meta, "lang", "zh")
+            raise ValidationError(self.en if lang == "en" else self.zh)
+
+
+class LoginForm(FlaskForm):
+    class Meta:
+        lang = "zh"
+
+    email = EmailField("邮箱", validators=[_Required("请填写邮箱", "E-mail is required")])
+    password = PasswordField("密码", validators=[_Required("请填写密码", "Password is required")])
+
+
+class SignupForm(FlaskForm):
+    class Meta:
+        lang = "zh"
+
+    org_name = StringField(
+        "单位名称", validators=[_Required("请填写单位名称", "Organisation name is required")]
+    )
+    email = EmailField("邮箱", validators=[_Required("请填写邮箱", "E-mail is required")])
+    password = PasswordField("密码(至少8位)", validators=[_Required("请填写密码", "Password is required")])
