@@ -1,0 +1,1 @@
+"""Ad sizes, rate cards and money: pure, typed, standard library only."""
