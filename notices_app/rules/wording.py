@@ -239,21 +239,25 @@ def _termination(fields: Mapping[str, Any]) -> NoticeText:
     clauses = [f"自{format_date_zh(absent)}起未到岗上班"] if absent else []
     if facts:
         clauses.append(facts)
-    first = f"本公司职工{names}{'，'.join(clauses)}。"
+    # Facts and decision make one sentence, as on the seed page (…造成恶劣影响，经公司研究决定，…);
+    # a report-by request starts a new one.
+    first = f"本公司职工{names}{'，'.join(clauses)}"
 
     basis = _clause(_text(fields, "legal_basis"))
-    if basis and not basis.startswith(_BASIS_PREFIXES):
+    # Filers often write the facts and the basis in one phrase ("…严重违反公司制度，依据《劳动合同法》…");
+    # only a bare citation gets the preposition.
+    if basis and not any(p in basis for p in _BASIS_PREFIXES):
         basis = f"依据{basis}"
     effective = _date(fields, "effective_on")
     report_by = _date(fields, "report_by")
     when = f"自{format_date_zh(effective)}起" if effective else "依法"
     if report_by:
         decision = (
-            f"请{who}于{format_date_zh(report_by)}前到公司报到并说明情况，逾期不报到的，"
+            f"。请{who}于{format_date_zh(report_by)}前到公司报到并说明情况，逾期不报到的，"
             f"{basis + '，' if basis else ''}公司将{when}解除与{them}的劳动关系。"
         )
     elif effective:
-        decision = f"{basis + '，' if basis else ''}经公司研究决定，{when}解除与{them}的劳动关系。"
+        decision = f"，{basis + '，' if basis else ''}经公司研究决定，{when}解除与{them}的劳动关系。"
     else:
         raise _missing("effective_on")
 

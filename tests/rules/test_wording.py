@@ -45,7 +45,7 @@ def test_seed_termination_reads_like_the_seed_page() -> None:
     assert t.paragraphs[0].startswith(
         "本公司职工王鹏（身份证号：370302198001011234）、李慧（身份证号：37030219850202202X）、李晓林"
     )
-    assert "私自离职，长期旷工，严重违反公司制度，造成恶劣影响。" in t.paragraphs[0]
+    assert "私自离职，长期旷工，严重违反公司制度，造成恶劣影响，经公司研究决定" in t.paragraphs[0]
     assert "经公司研究决定，自2013年10月20日起解除与上述三人的劳动关系。" in t.paragraphs[0]
     assert "自2013年9月1日起未到岗上班" in t.paragraphs[0]
     assert t.closing == ("特此公告",)
@@ -191,6 +191,15 @@ def test_termination_legal_basis_with_own_preposition() -> None:
         in t.paragraphs[0]
     )
     assert "依据根据" not in t.paragraphs[0]
+
+
+def test_termination_legal_basis_mixed_with_facts() -> None:
+    basis = "私自离职,长期旷工,严重违反公司制度,依据《中华人民共和国劳动合同法》第三十九条"
+    t = notice_text("termination", {**SEED_TERMINATION, "facts": "", "legal_basis": basis})
+    assert t.paragraphs[0].endswith(
+        "未到岗上班，私自离职，长期旷工，严重违反公司制度，依据《中华人民共和国劳动合同法》第三十九条，"
+        "经公司研究决定，自2013年10月20日起解除与上述三人的劳动关系。"
+    )
 
 
 def test_termination_default_instructions_mention_fifteen_days() -> None:
