@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from reportlab.lib.rl_accel import escapePDF, fp_str
+from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus.flowables import Flowable
 
@@ -140,65 +140,83 @@ def draw_lines(
 
     Writes raw operators via the documented dynamic-font route (`splitString` and
     `getSubsetInternalName`); ReportLab's text object would emit one `Tj` and re-check the font
-    per call, which is what made per-glyph drawing slow.
+    per call. The most common inter-glyph gap of a line (the justification space) becomes the
+    character spacing `Tc`; only glyphs that differ from it (compressed punctuation, the gap next
+    to Latin) get a `TJ` offset.
     """
     if not lines:
         return
     font = fonts.font(role)
     doc = canvas._doc  # splitString keys the subset state by document; there is no public handle
-    widths: dict[int, float] = font.face.charWidths
-    default_w = float(font.face.defaultWidth)
+    em = fonts.advance(role)
     scale = 1000.0 / size
-    size_s = fp_str(size)
+    size_s = _num(size)
     out: list[str] = ["q", _fill_op(), "BT"]
     emit = out.append
     current_subset = -1
+    current_tc = 0.0
     for i, line in enumerate(lines):
         glyphs = line.glyphs
         if not glyphs:
             continue
+        n = len(glyphs)
+        xs = [g.x for g in glyphs]
+        nat = [em(g.ch) * size for g in glyphs]
+        tc = 0.0
+        if n > 1:
+            counts: dict[float, int] = {}
+            for j in range(n - 1):
+                g = round(xs[j + 1] - xs[j] - nat[j], 3)
+                counts[g] = counts.get(g, 0) + 1
+            tc = max(counts, key=counts.__getitem__)
+        if tc != current_tc:
+            emit(f"{_num(tc)} Tc")
+            current_tc = tc
         baseline = first_baseline - i * leading
-        text = "".join(g.ch for g in glyphs)
-        chunks = font.splitString(text, doc)
-        pen = glyphs[0].x  # where the PDF's text position is, in pt from the line box's left
-        emit(f"1 0 0 1 {fp_str(x + pen)} {fp_str(baseline)} Tm")
+        emit(f"1 0 0 1 {_num(x + xs[0])} {_num(baseline)} Tm")
+        pen = xs[0]  # where the PDF's text position is, in pt from the line box's left
         k = 0
-        for subset, data in chunks:
+        for subset, data in font.splitString("".join(g.ch for g in glyphs), doc):
             if subset != current_subset:
                 emit(f"{font.getSubsetInternalName(subset, doc)} {size_s} Tf")
                 current_subset = subset
             parts: list[str] = []
-            run = bytearray()
-            for b in data:
-                g = glyphs[k]
-                gap = g.x - pen
-                if abs(gap) > _EPS:
-                    # A TJ number moves the pen left by n/1000 em; compensate rounding so no
-                    # error accumulates along the line.
-                    adj = fp_str(-gap * scale)
-                    if adj not in ("0", "-0"):
-                        if run:
-                            parts.append(f"({escapePDF(bytes(run))})")
-                            run.clear()
-                        parts.append(adj)
-                        pen -= float(adj) / scale
-                run.append(b)
-                pen += widths.get(ord(g.ch), default_w) / scale
+            start = 0
+            for j in range(len(data)):
+                gap = xs[k] - pen
+                if gap > _EPS or gap < -_EPS:
+                    # A TJ number moves the pen left by n/1000 em; the pen follows the rounded
+                    # value so rounding never accumulates along the line.
+                    adj = round(-gap * scale, 2)
+                    if adj:
+                        if j > start:
+                            parts.append(f"({escapePDF(data[start:j])})")
+                            start = j
+                        parts.append(_num(adj))
+                        pen -= adj / scale
+                pen += nat[k] + tc
                 k += 1
-            if run:
-                parts.append(f"({escapePDF(bytes(run))})")
+            parts.append(f"({escapePDF(data[start:])})")
             if len(parts) == 1:
                 emit(f"{parts[0]} Tj")
             else:
                 emit(f"[{' '.join(parts)}] TJ")
+    if current_tc:
+        emit("0 Tc")
     emit("ET")
     emit("Q")
     canvas.addLiteral("\n".join(out))
 
 
+def _num(v: float) -> str:
+    """A PDF number with at most 3 decimals and no trailing zeros."""
+    s = f"{v:.3f}".rstrip("0").rstrip(".")
+    return "0" if s in ("", "-0") else s
+
+
 def _fill_op() -> str:
     c, m, y, k = BLACK.cmyk()
-    return f"{fp_str(c)} {fp_str(m)} {fp_str(y)} {fp_str(k)} k"
+    return f"{_num(c)} {_num(m)} {_num(y)} {_num(k)} k"
 
 
 @dataclass(frozen=True)
