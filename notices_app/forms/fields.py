@@ -163,6 +163,8 @@ class TextField(Bilingual, StringField):
                     "{label_en} takes at most {max} characters; this has {length}.",
                     max=self.max_length,
                     length=len(value),
+                    label=self.label_zh,
+                    label_en=self.label_en,
                 )
             )
         if self.printed:
@@ -249,8 +251,11 @@ def normalise_phone(value: str) -> str:
 def format_phone_cn(e164: str) -> str:
     """The printed national form: ``0533—2173002`` for landlines, ``139 1234 5678`` for mobiles."""
     number = phonenumbers.parse(e164, "CN")
-    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return national.replace("-", "—") if national.startswith("0") else national
+    area = phonenumbers.length_of_geographical_area_code(number)
+    if area:
+        nsn = phonenumbers.national_significant_number(number)
+        return f"0{nsn[:area]}—{nsn[area:]}"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 class PhoneField(TextField):
