@@ -58,13 +58,13 @@ def termination_fields(today: date) -> dict[str, Any]:
     absent = today - timedelta(days=40)
     return {
         "employer_name": "中航钛业有限公司",
-        "credit_code": _uscc("91370300MA3C4XYZ0"[:17]),
+        "credit_code": _uscc("91370300MA3C4XYW0"),
         "employees": _employees(),
         "absent_since": absent.isoformat(),
-        "legal_basis": "私自离职,长期旷工,严重违反公司制度,造成恶劣影响,依据《中华人民共和国劳动合同法》第三十九条及公司《员工手册》",
+        "legal_basis": "私自离职，长期旷工，严重违反公司制度，造成恶劣影响，依据《中华人民共和国劳动合同法》第三十九条及公司《员工手册》",
         "effective_on": (today - timedelta(days=6)).isoformat(),
         "report_by": "",
-        "instructions": "请上述人员自本公告刊登之日起十五日内到公司人力资源部办理离职手续、结算工资,并办理档案及社会保险关系转移手续。",
+        "instructions": "请上述人员自本公告刊登之日起十五日内到公司人力资源部办理离职手续、结算工资，并办理档案及社会保险关系转移手续。",
         "contact_phone": "0533—2173002",
         "contact_address": "山东省淄博市张店区人民西路1号",
         "signed_on": (today - timedelta(days=1)).isoformat(),
@@ -72,12 +72,12 @@ def termination_fields(today: date) -> dict[str, Any]:
             {
                 "method": "direct",
                 "on": (absent + timedelta(days=5)).isoformat(),
-                "result": "住所无人,无法直接送达",
+                "result": "住所无人，无法直接送达",
             },
             {
                 "method": "postal",
                 "on": (absent + timedelta(days=9)).isoformat(),
-                "result": "邮件被退回:查无此人",
+                "result": "邮件被退回：查无此人",
             },
         ],
     }
@@ -105,13 +105,13 @@ TOURISM_AD = {
     "sublines": ["中国·邢台 人间仙境 天然画廊", "国家AAAA级景区 国家地质公园 全国农业旅游示范点"],
     "features": ["国家级风景名胜区", "国家地质公园", "国家AAAA级景区"],
     "body": [
-        "景区樱花园餐厅推出团圆餐、田园烧烤等特色餐,家庭、组团同行,赠金秋美味团圆套餐,集体订餐加赠野鸡一只。",
-        "周末发团 淄博各大旅行社均可报名!",
+        "景区樱花园餐厅推出团圆餐、田园烧烤等特色餐，家庭、组团同行，赠金秋美味团圆套餐，集体订餐加赠野鸡一只。",
+        "周末发团 淄博各大旅行社均可报名！",
     ],
     "phones": [
-        "九龙峡电话:0391—3663322",
-        "大峡谷电话:0319—3663095",
-        "报名咨询电话:0533—2173002 3160588 2870808",
+        "九龙峡电话：0391—3663322",
+        "大峡谷电话：0319—3663095",
+        "报名咨询电话：0533—2173002 3160588 2870808",
     ],
     "columns": 2,
 }

@@ -65,6 +65,9 @@ def init_app(app: Flask) -> None:
         roles = rule_for(request.endpoint)
         if request.endpoint is None:
             return None  # 404/405 handled by Flask
+        # `g` outlives a request when the caller keeps an app context pushed (tests, scripts):
+        # never reuse a user that Flask-Login cached before this request.
+        g.pop("_login_user", None)
         g.user = _api_user() if is_api() else (current_user if current_user.is_authenticated else None)
         if roles is None:
             app.logger.error("endpoint %s has no access rule: refused", request.endpoint)
