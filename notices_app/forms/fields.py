@@ -487,6 +487,15 @@ class SubFormField(FormField):
         self.form = self.form_class(formdata=formdata, prefix=prefix, meta=meta, **kwargs)
 
 
+def _is_blank_row(entry: Any) -> bool:
+    if not isinstance(entry, SubFormField):
+        return False
+    subfields = list(entry.form)
+    if any(f.process_errors for f in subfields):
+        return False
+    return all(not f.data for f in subfields if isinstance(f, TextField | IsoDateField))
+
+
 class ListField(Bilingual, FieldList):
     """A repeating group with a bilingual "at least / at most" rule and JSON type checks."""
 
@@ -500,10 +509,12 @@ class ListField(Bilingual, FieldList):
         help_en: str = "",
         min_items: int = 0,
         max_items: int = 50,
+        blank_rows: Sequence[dict[str, Any]] = ({},),
         **kwargs: Any,
     ) -> None:
         super().__init__(unbound_field, label, max_entries=max_items, **kwargs)
         self.min_items = min_items
+        self.blank_rows = blank_rows
         self.list_errors: list[str] = []
         self._localise(label, label_en, help, help_en, "")
 
@@ -511,7 +522,13 @@ class ListField(Bilingual, FieldList):
         super().process(formdata, data, extra_filters)
         self.list_errors = []
         if formdata is None:
+            # A fresh browser form shows rows to fill in; submitted input never gets invented rows.
+            if not self.entries:
+                for row in self.blank_rows:
+                    self.append_entry(dict(row))
             return
+        # Rows the browser sent back untouched are not entries (the choices keep their defaults).
+        self.entries = [e for e in self.entries if not _is_blank_row(e)]
         if self.name in formdata:
             self.list_errors.append(
                 self.say(msg("list.type", "{label}应为对象列表。", "{label_en} must be a list of objects."))

@@ -297,6 +297,7 @@ class TerminationForm(BaseForm):
         help_en="Newspaper service is valid only after direct and postal service failed; one of each is "
         "needed to submit (never printed).",
         max_items=20,
+        blank_rows=({"method": "direct"}, {"method": "postal"}),
     )
 
     def cross_validate(self) -> None:

@@ -440,6 +440,21 @@ def test_browser_post_uses_the_same_form(app: Flask) -> None:
         assert form.confirm_warnings.data is True
 
 
+def test_blank_browser_form_offers_rows_and_untouched_rows_are_dropped(app: Flask) -> None:
+    blank = NOTICE_FORMS["termination"](formdata=None, meta={"today": TODAY})
+    assert len(blank.employees.entries) == 1
+    assert [e.form.method.data for e in blank.service_attempts.entries] == ["direct", "postal"]
+    posted = {k: v for k, v in SEED_TERMINATION.items() if not isinstance(v, list)}
+    posted |= {"employees-0-name": "王鹏", "employees-0-id_number": WANG_PENG, "employees-1-name": " "}
+    posted |= {"service_attempts-0-method": "direct", "service_attempts-1-method": "postal"}
+    with app.test_request_context("/", method="POST", data=posted):
+        form = NOTICE_FORMS["termination"](meta={"today": TODAY})
+        assert form.validate(), form_errors(form)
+        assert not form.validate_for_submit()
+    assert len(form.employees.entries) == 1 and form.service_attempts.entries == []
+    assert list(form_errors(form)) == ["service_attempts"]
+
+
 def test_browser_termination_rows_use_dashed_names(app: Flask) -> None:
     data = {
         "employer_name": "中航钛业有限公司",
