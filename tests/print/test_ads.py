@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TOURISM
 from pdfread import font_report, page_size, read_lines, rects
+from samples import TOURISM
 
 from print.ads import BULLET, render_ad_pdf, typeset_ad
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-from conftest import GENERAL, LOST_LICENCE, TERMINATION
 from pdfread import Line, font_report, read_lines, rects
+from samples import GENERAL, LOST_LICENCE, TERMINATION
 
 from notices_app.layout.geometry import PageGeometry
 from notices_app.layout.types import NoticeText

@@ -3,8 +3,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import LOST_LICENCE
 from PIL import Image
+from samples import LOST_LICENCE
 
 from print.notices import render_notice_pdf
 from print.raster import pdf_to_png

@@ -7,9 +7,9 @@ import zlib
 
 import pikepdf
 import pytest
-from conftest import TERMINATION
 from pdfread import read_lines
 from reportlab.platypus import Frame
+from samples import TERMINATION
 
 from print.fonts import FontSet
 from print.pdfcanvas import finish, new_canvas
