@@ -32,7 +32,7 @@ def test_full_path_to_scheduled_is_logged(users, pub, seed_fields) -> None:
 
 
 def test_refused_action_changes_nothing(users, pub, seed_fields) -> None:
-    filer, n = _draft(users, pub, seed_fields)
+    _filer, n = _draft(users, pub, seed_fields)
     before = db.session.query(NoticeEvent).count()
     with pytest.raises(Conflict):
         svc.transition(n.id, "approve", users("editor"))
