@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     from notices_app.web import access, i18n
+    from notices_app.web.admin import bp as admin_bp
     from notices_app.web.api import bp as api_bp
     from notices_app.web.auth import bp as auth_bp
     from notices_app.web.desk import bp as desk_bp
@@ -16,6 +17,6 @@ def register_web(app: Flask) -> None:
 
     i18n.init_app(app)
     access.init_app(app)
-    for bp in (public_bp, auth_bp, submit_bp, desk_bp, api_bp):
+    for bp in (public_bp, auth_bp, submit_bp, desk_bp, admin_bp, api_bp):
         app.register_blueprint(bp)
     register_errors(app)
