@@ -162,41 +162,45 @@ def break_map(text: str, level: Level) -> bytearray:
     """Where a line may break: `result[i] == 1` iff a line may end before `text[i]`.
 
     `result` has len(text) + 1 entries; the end of the text is always a break, its start never.
-    Every rule is a forbidden position found by a regex over the few characters concerned, so
-    the cost is linear with a small constant (pure Han text has almost nothing to find).
+    """
+    return break_and_spacing_maps(text, level)[0]
+
+
+def break_and_spacing_maps(text: str, level: Level) -> tuple[bytearray, bytearray]:
+    """The break map, and `nospace[i] == 1` where justification must not add space before text[i].
+
+    No space goes inside a Latin word (a letter-spaced number reads as two), inside a dash or
+    ellipsis pair (rule 5), or before a combining mark. Every rule is a position found by a regex
+    over the few characters concerned, so pure Han text costs almost nothing.
     """
     n = len(text)
     allowed = bytearray(b"\x01") * (n + 1)
+    nospace = bytearray(n + 1)
     allowed[0] = 0
     start_re, end_re = _prohibition_res(level)
     for m in start_re.finditer(text):  # rule 1 (strict: a dash or ellipsis pair too)
         allowed[m.start()] = 0
     for m in end_re.finditer(text):  # rule 2
         allowed[m.end()] = 0
-    for m in WORD_CORE_RE.finditer(text):  # rule 9: words and numbers stay whole
-        a, b = m.start() + 1, m.end()
-        if b > a:
-            allowed[a:b] = bytes(b - a)
-    for m in PAIR_RE.finditer(text):  # rule 3
-        allowed[m.start() + 1] = 0
+    for m in UNBREAKABLE_RE.finditer(text):  # rules 3 and 9: pairs, words and numbers stay whole
+        a, b = m.span()
+        if m.lastindex == 2:  # a combining mark, or what a zero-width joiner joins
+            allowed[a] = 0
+            nospace[a] = 1
+        elif b - a > 1:
+            allowed[a + 1 : b] = bytes(b - a - 1)
+            nospace[a + 1 : b] = b"\x01" * (b - a - 1)
     for m in SPACE_RE.finditer(text):  # a word space is the break itself: break after it
         allowed[m.start()] = 0
-    for m in COMBINING_RE.finditer(text):
-        allowed[m.start()] = 0
     allowed[n] = 1
-    return allowed
+    return allowed, nospace
 
 
-# Zero-width matches at every Han/Western boundary: where the ¼-em gap goes (rule 9).
-GLUE_RE = re.compile(
-    f"(?<=[{_HAN_RANGES}])(?=[{_WESTERN_RANGES}])|(?<=[{_WESTERN_RANGES}])(?=[{_HAN_RANGES}])"
-)
+# Runs of Western text: the ¼-em gap goes where one meets a Han character (rule 9).
+WESTERN_RUN_RE = re.compile(f"[{_WESTERN_RANGES}]+")
 COMPRESSIBLE_RE = re.compile(f"[{_cls(COMPRESSIBLE)}]")
-MARK_RUN_RE = re.compile(f"[{_cls(COMPRESSIBLE)}]{{2,}}")
-# Positions inside which justification must not add space: within a Latin word (letter-spacing
-# a word or number reads as a break) and within a dash or ellipsis pair (rule 5).
-WORD_RUN_RE = re.compile(f"[{_WORD_RANGES}]{{2,}}")
 PAIR_RE = re.compile("——|……")
-COMBINING_RE = re.compile(f"[{_COMBINING}\u200d]|(?<=\u200d).", re.DOTALL)
-WORD_CORE_RE = re.compile(f"[{_WORD_RANGES}]+(?:[—–][{_WORD_RANGES}]+)*")
+UNBREAKABLE_RE = re.compile(
+    f"([{_WORD_RANGES}]+(?:[—–][{_WORD_RANGES}]+)*|——|……)|([{_COMBINING}\u200d]|(?<=\u200d).)", re.DOTALL
+)
 SPACE_RE = re.compile(" ")
