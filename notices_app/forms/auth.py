@@ -26,6 +26,21 @@ class LoginForm(FlaskForm):
     password = PasswordField("密码", validators=[_Required("请填写密码", "Password is required")])
 
 
+class _CreditCode:
+    """Optional at sign-up; when given it must pass the GB 32100-2015 check."""
+
+    def __call__(self, form: FlaskForm, field: StringField) -> None:
+        from notices_app.rules.identifiers import check_uscc
+        from notices_app.rules.messages import RuleError
+
+        if not (field.data or "").strip():
+            return
+        try:
+            field.data = check_uscc(field.data)
+        except RuleError as err:
+            raise ValidationError(err.message.render(getattr(form.meta, "lang", "zh"))) from err
+
+
 class SignupForm(FlaskForm):
     class Meta:
         lang = "zh"
@@ -33,5 +48,8 @@ class SignupForm(FlaskForm):
     org_name = StringField(
         "单位名称", validators=[_Required("请填写单位名称", "Organisation name is required")]
     )
+    credit_code = StringField("统一社会信用代码", validators=[_CreditCode()])
+    contact_name = StringField("联系人")
+    contact_phone = StringField("联系电话")
     email = EmailField("邮箱", validators=[_Required("请填写邮箱", "E-mail is required")])
     password = PasswordField("密码(至少8位)", validators=[_Required("请填写密码", "Password is required")])

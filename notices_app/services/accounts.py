@@ -99,3 +99,16 @@ def user_for_token(token: str) -> User | None:
 
 def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def update_org_contact(
+    user: User, credit_code: str | None, contact_name: str | None, phone: str | None
+) -> None:
+    """Record a new filer organisation's credit code and contact (kept on the order record, never printed)."""
+    if user.org is None:
+        return
+    org = user.org
+    org.credit_code = credit_code or org.credit_code
+    org.contact_name = (contact_name or "").strip()[:100] or org.contact_name
+    org.contact_phone = (phone or "").strip()[:40] or org.contact_phone
+    db.session.commit()

@@ -57,6 +57,12 @@ def signup() -> Any:
                 "filer",
                 org_name=(form.org_name.data or "").strip(),
             )
+            accounts.update_org_contact(
+                user,
+                form.credit_code.data or None,
+                form.contact_name.data or None,
+                form.contact_phone.data or None,
+            )
         except RuleError as err:
             form.email.errors = [err.message.render(g.lang)]
         else:

@@ -84,3 +84,38 @@ def test_session_version_bump_logs_out_everywhere(client: FlaskClient, users) ->
     assert client.get("/notices/").status_code == 200
     revoke_sessions(user)
     assert client.get("/notices/").status_code == 302
+
+
+def test_signup_records_the_organisation_and_checks_its_credit_code(client: FlaskClient, pub) -> None:
+    from notices_app.models import Organisation
+    from notices_app.services.accounts import find_user
+
+    bad = client.post(
+        "/signup",
+        data={
+            "org_name": "淄博新材料有限公司",
+            "credit_code": "914403001922038217",
+            "email": "a@b.cn",
+            "password": "password-1",
+        },
+    )
+    assert bad.status_code == 200 and "统一社会信用代码" in bad.get_data(as_text=True)
+    assert find_user("a@b.cn") is None
+    good = client.post(
+        "/signup",
+        data={
+            "org_name": "淄博新材料有限公司",
+            "credit_code": "914403001922038216",
+            "contact_name": "张三",
+            "contact_phone": "0533—2173002",
+            "email": "a@b.cn",
+            "password": "password-1",
+        },
+    )
+    assert good.status_code == 302
+    org = find_user("a@b.cn").org
+    assert (
+        isinstance(org, Organisation)
+        and org.credit_code == "914403001922038216"
+        and org.contact_name == "张三"
+    )
