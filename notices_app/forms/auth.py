@@ -18,12 +18,21 @@ class _Required:
             raise ValidationError(self.en if lang == "en" else self.zh)
 
 
+def _clean(value: object) -> object:
+    # Control characters (a NUL byte above all: PostgreSQL refuses it in text) never reach a query.
+    from notices_app.rules.text import clean_text
+
+    return clean_text(value) if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
     class Meta:
         lang = "zh"
 
-    email = EmailField("邮箱", validators=[_Required("请填写邮箱", "E-mail is required")])
-    password = PasswordField("密码", validators=[_Required("请填写密码", "Password is required")])
+    email = EmailField("邮箱", filters=[_clean], validators=[_Required("请填写邮箱", "E-mail is required")])
+    password = PasswordField(
+        "密码", filters=[_clean], validators=[_Required("请填写密码", "Password is required")]
+    )
 
 
 class _CreditCode:
@@ -46,10 +55,14 @@ class SignupForm(FlaskForm):
         lang = "zh"
 
     org_name = StringField(
-        "单位名称", validators=[_Required("请填写单位名称", "Organisation name is required")]
+        "单位名称",
+        filters=[_clean],
+        validators=[_Required("请填写单位名称", "Organisation name is required")],
     )
-    credit_code = StringField("统一社会信用代码", validators=[_CreditCode()])
-    contact_name = StringField("联系人")
-    contact_phone = StringField("联系电话")
-    email = EmailField("邮箱", validators=[_Required("请填写邮箱", "E-mail is required")])
-    password = PasswordField("密码(至少8位)", validators=[_Required("请填写密码", "Password is required")])
+    credit_code = StringField("统一社会信用代码", filters=[_clean], validators=[_CreditCode()])
+    contact_name = StringField("联系人", filters=[_clean])
+    contact_phone = StringField("联系电话", filters=[_clean])
+    email = EmailField("邮箱", filters=[_clean], validators=[_Required("请填写邮箱", "E-mail is required")])
+    password = PasswordField(
+        "密码(至少8位)", filters=[_clean], validators=[_Required("请填写密码", "Password is required")]
+    )

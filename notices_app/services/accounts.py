@@ -54,6 +54,8 @@ def create_user(
 
 
 def authenticate(email: str, password: str) -> User | None:
+    if "\x00" in email or "\x00" in password:
+        return None
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
@@ -98,6 +100,8 @@ def user_for_token(token: str) -> User | None:
 
 
 def find_user(email: str) -> User | None:
+    if "\x00" in email:
+        return None
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
