@@ -81,6 +81,7 @@ class FontSet:
                 font = pdfmetrics.getFont(name)
             except KeyError:
                 font = TTFont(name, spec.path, subfontIndex=spec.subfont_index)
+                _cache_tables(font.face)
                 pdfmetrics.registerFont(font)
             self._fonts[role] = font
         if "body" not in self._fonts:
@@ -150,3 +151,23 @@ class FontSet:
 def default_fonts() -> FontSet:
     """The process-wide default FontSet (Ming body, Hei headings, optional Kai)."""
     return FontSet(DEFAULT_FONT_CONFIG)
+
+
+def _cache_tables(face: object) -> None:
+    """Keep each TrueType table ReportLab copies out of the font file, once per process.
+
+    ReportLab's subsetter slices the whole `glyf` table (megabytes for a CJK face) out of the
+    file's bytes for every document it writes; for many small PDFs (previews, one per notice)
+    that copy was a third of the rendering time. Tables are immutable bytes, so one copy serves
+    every document.
+    """
+    original = face.get_table  # type: ignore[attr-defined]
+    tables: dict[str, bytes] = {}
+
+    def get_table(tag: str) -> bytes:
+        data = tables.get(tag)
+        if data is None:
+            data = tables[tag] = original(tag)
+        return data
+
+    face.get_table = get_table  # type: ignore[attr-defined]

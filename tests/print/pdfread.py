@@ -8,11 +8,16 @@ width in x1.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import pdfplumber
 import pikepdf
+from pdfminer import utils as pdfminer_utils
+from pdfminer.pdfdevice import PDFTextDevice
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,60 @@ class Line:
         return [b - a for a, b in pairwise(xs)]
 
 
+def _render_string_per_spec(
+    self: PDFTextDevice,
+    seq: Any,
+    matrix: Any,
+    pos: tuple[float, float],
+    font: Any,
+    fontsize: float,
+    scaling: float,
+    charspace: float,
+    wordspace: float,
+    rise: float,
+    dxscale: float,
+    ncs: Any,
+    graphicstate: Any,
+) -> tuple[float, float]:
+    # PDF 32000 §9.3.2: Tc is added after every glyph, the last glyph of a string included.
+    # pdfminer (20251107) adds it before every glyph but a string's first, so each new Tj/TJ of a
+    # line (draw_lines starts one per font subset) loses one Tc and later glyphs read too far left.
+    (x, y) = pos
+    for obj in seq:
+        if isinstance(obj, (int, float)):
+            x -= obj * dxscale
+        elif isinstance(obj, bytes):
+            for cid in font.decode(obj):
+                x += self.render_char(
+                    pdfminer_utils.translate_matrix(matrix, (x, y)),
+                    font,
+                    fontsize,
+                    scaling,
+                    rise,
+                    cid,
+                    ncs,
+                    graphicstate,
+                )
+                x += charspace
+                if cid == 32 and wordspace:
+                    x += wordspace
+    return (x, y)
+
+
+@contextmanager
+def spec_char_spacing() -> Iterator[None]:
+    """pdfplumber reading glyph origins with Tc applied as the PDF specification says."""
+    original = PDFTextDevice.render_string_horizontal
+    PDFTextDevice.render_string_horizontal = _render_string_per_spec  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        PDFTextDevice.render_string_horizontal = original  # type: ignore[method-assign]
+
+
 def read_lines(pdf: bytes, page: int = 0) -> list[Line]:
-    """Every line of a page, top to bottom, glyphs left to right."""
-    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+    """Every line of a page, top to bottom, glyphs left to right (Tc read as the spec says)."""
+    with spec_char_spacing(), pdfplumber.open(io.BytesIO(pdf)) as doc:
         p = doc.pages[page]
         rows: dict[float, list[Glyph]] = {}
         for c in p.chars:

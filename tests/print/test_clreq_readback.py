@@ -8,16 +8,13 @@ figures it prints count violations exactly the way these tests do.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import pdfplumber
 import pytest
-from pdfminer import utils as pdfminer_utils
-from pdfminer.pdfdevice import PDFTextDevice
+from pdfread import spec_char_spacing
 from reportlab.platypus import Flowable, Frame
 
 from notices_app.layout.clreq_check import CheckGlyph, CheckLine, Violation, check
@@ -92,57 +89,6 @@ class ReadLine:
     @property
     def text(self) -> str:
         return "".join(g.ch for g in self.glyphs)
-
-
-def _render_string_per_spec(
-    self: PDFTextDevice,
-    seq: Any,
-    matrix: Any,
-    pos: tuple[float, float],
-    font: Any,
-    fontsize: float,
-    scaling: float,
-    charspace: float,
-    wordspace: float,
-    rise: float,
-    dxscale: float,
-    ncs: Any,
-    graphicstate: Any,
-) -> tuple[float, float]:
-    # PDF 32000 §9.3.2: Tc is added after every glyph, the last glyph of a string included.
-    # pdfminer (20251107) adds it before every glyph but a string's first, so each new Tj/TJ of a
-    # line (draw_lines starts one per font subset) loses one Tc and later glyphs read too far left.
-    (x, y) = pos
-    for obj in seq:
-        if isinstance(obj, (int, float)):
-            x -= obj * dxscale
-        elif isinstance(obj, bytes):
-            for cid in font.decode(obj):
-                x += self.render_char(
-                    pdfminer_utils.translate_matrix(matrix, (x, y)),
-                    font,
-                    fontsize,
-                    scaling,
-                    rise,
-                    cid,
-                    ncs,
-                    graphicstate,
-                )
-                x += charspace
-                if cid == 32 and wordspace:
-                    x += wordspace
-    return (x, y)
-
-
-@contextmanager
-def spec_char_spacing() -> Iterator[None]:
-    """pdfplumber reading glyph origins with Tc applied as the PDF specification says."""
-    original = PDFTextDevice.render_string_horizontal
-    PDFTextDevice.render_string_horizontal = _render_string_per_spec  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        PDFTextDevice.render_string_horizontal = original  # type: ignore[method-assign]
 
 
 def read_columns(pdf: bytes, left: Sequence[float], width: float) -> list[ReadLine]:
