@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import click
 from flask import Flask
 from sqlalchemy import select
@@ -71,5 +74,59 @@ def register_cli(app: Flask) -> None:
         for ed in rows:
             cutoff = cal.cutoff_for(ed.date).strftime("%Y-%m-%d %H:%M %Z")
             click.echo(f"{ed.date.isoformat()}  cut-off {cutoff}  {ed.status}")
+
+    @edition.command("build")
+    @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+    @click.option(
+        "--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Also copy the PDFs here."
+    )
+    def edition_build(day: Any, out_dir: str | None) -> None:
+        """Lay out and render the edition of DAY; exit 1 if anything overflowed or failed preflight."""
+        from notices_app.services import storage
+        from notices_app.services.editions import build_edition
+        from notices_app.services.errors import Conflict, NotFound
+
+        with click.progressbar(length=1, label="组版 / building", show_pos=True) as bar:
+
+            def progress(done: int, total: int, stage: str) -> None:
+                bar.length = total
+                bar.label = f"组版 / building: {stage}"
+                bar.update(done - bar.pos)
+
+            try:
+                build = build_edition(day.date(), progress=progress)
+            except NotFound as err:
+                raise click.ClickException(f"没有这一期 / {err}") from err
+            except Conflict as err:
+                raise click.ClickException(
+                    err.message.render("zh") + " / " + err.message.render("en")
+                ) from err
+        files = [p["pdf"] for p in build.pages] + ([build.edition_pdf] if build.edition_pdf else [])
+        if out_dir:
+            out = Path(out_dir)
+            out.mkdir(parents=True, exist_ok=True)
+            for rel in files:
+                storage.write_atomic(out / Path(rel).name, storage.read(rel))
+            where = out
+        else:
+            where = storage.path_of(build.folder)
+        click.echo(f"PDF: {where}")
+        for page in build.pages:
+            click.echo(
+                f"  第{page['number']}版 {page['label']}: {Path(page['pdf']).name}  sha256 {page['sha256'][:16]}…"
+            )
+        for o in build.overflow:
+            click.echo(
+                f"未排入 / not placed: {o['kind']} {o['id']} {o['title']}: {o['zh']} / {o['en']}", err=True
+            )
+        for p in build.preflight:
+            click.echo(
+                f"印前检查 / preflight: 第{p['page']}版 {p['zh']} / {p['en']} {p.get('details', '')}",
+                err=True,
+            )
+        if build.status != "succeeded":
+            click.echo(f"组版失败 / build failed (build {build.number})", err=True)
+            raise SystemExit(1)
+        click.echo(f"印前检查通过 / preflight passed · build {build.number}")
 
     app.cli.add_command(edition)

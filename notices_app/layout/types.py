@@ -71,3 +71,14 @@ class AdText:
     columns: int = 2
     mark: str = "广告"  # 广告法 Art. 14: every display ad carries it
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoryText:
+    """A news story in print order: headline block, then body chunks set one column wide."""
+
+    headline: str
+    deck: tuple[str, ...] = ()  # sub-headlines (引题/副题)
+    byline: str = ""  # dateline or byline: 本报10月21日讯(记者 李超)
+    blocks: tuple[tuple[str, str], ...] = ()  # ("para" | "head", text)
+    caption: str = ""  # photo caption; the photo itself is handed to the typesetter separately

@@ -36,6 +36,13 @@ class Edition(Base):
     # open → closed (past cut-off) → built → published
     status: Mapped[str] = mapped_column(String(20), default="open")
     page_count: Mapped[int] = mapped_column(default=4)
+    # The editor's page plan: {"pages": [{"number", "role", "label"}], "pins": [{"kind", "id",
+    # "page", "position"}], "notice_groups": [...]}; empty means the publication's default plan.
+    plan: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The build whose PDFs are the edition's current ones (set only when a build succeeds).
+    current_build_id: Mapped[int | None] = mapped_column(
+        ForeignKey("edition_build.id", use_alter=True, name="fk_edition_current_build_id_edition_build")
+    )
 
     publication: Mapped[Publication] = relationship(back_populates="editions")
 
@@ -52,6 +59,11 @@ class Story(Base):
     deck: Mapped[str | None] = mapped_column(String(300))
     byline: Mapped[str | None] = mapped_column(String(200))
     blocks: Mapped[list[Any]] = mapped_column(default=list)
+    # Order on the edition's news pages (lower first); the lead story comes first.
+    sort_order: Mapped[int] = mapped_column(default=0)
+    # Optional photo: a file in the storage folder (CMYK/gray JPEG made at upload), and its caption.
+    photo_path: Mapped[str | None] = mapped_column(String(300))
+    caption: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

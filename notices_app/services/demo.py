@@ -169,7 +169,7 @@ def _stories(pub: Publication, run: date) -> None:
         )
 
 
-def _notices(users: dict[str, User], run: date) -> None:
+def _notices(users: dict[str, User], run: date, next_run: date) -> None:
     from notices_app.models import Notice
     from notices_app.services import notices as svc
     from notices_app.services.notices import NoticeInput
@@ -189,6 +189,43 @@ def _notices(users: dict[str, User], run: date) -> None:
         users["coop@demo.cn"], NoticeInput("lost_license", lost_license_fields(today), [run], True)
     )
     svc.transition(lost.id, "submit", users["coop@demo.cn"])
+    if lost.status == "awaiting_payment":
+        svc.transition(lost.id, "mark_paid", editor, reason="柜台现金支付(演示)")
+    svc.transition(lost.id, "approve", editor)
+    # A second declaration waits for payment, so the demo shows the filer's side of paying.
+    seal = dict(lost_license_fields(today), heading="遗失声明", document="official_seal")
+    later = svc.create_notice(users["coop@demo.cn"], NoticeInput("lost_license", seal, [next_run], True))
+    svc.transition(later.id, "submit", users["coop@demo.cn"])
+
+
+def _seed_edition(pub: Publication, run: date) -> None:
+    """The first edition reproduces the seed page: one mixed page with the story on top and the
+    公告, the 挂失 and the tourism ad below (booked at the page foot, two columns wide)."""
+    from notices_app.models import AdBooking
+    from notices_app.services.editions import ad_text
+    from notices_app.services.typesetting import geometry_for
+    from print.ads import typeset_ad
+    from print.fonts import default_fonts
+
+    edition = db.session.scalar(select(Edition).where(Edition.publication_id == pub.id, Edition.date == run))
+    if edition is None or db.session.scalar(select(AdBooking).where(AdBooking.edition_id == edition.id)):
+        return
+    edition.page_count = 1
+    edition.plan = {"pages": [{"number": 1, "role": "mixed", "label": "综合"}]}
+    ad = db.session.scalar(select(AdContent).order_by(AdContent.id))
+    if ad is not None:
+        size = typeset_ad(ad_text(ad.content, 2), geometry_for(pub), default_fonts())
+        db.session.add(
+            AdBooking(
+                edition_id=edition.id,
+                ad_content_id=ad.id,
+                page=1,
+                position="bottom",
+                cols=2,
+                lines=size.total_lines,
+            )
+        )
+    db.session.commit()
 
 
 def seed() -> list[tuple[str, str, str]]:
@@ -207,5 +244,7 @@ def seed() -> list[tuple[str, str, str]]:
             AdContent(org_id=org.id if org else None, title="邢台九龙峡旅游广告", content=TOURISM_AD)
         )
     db.session.commit()
-    _notices(users, run)
+    _seed_edition(pub, run)
+    later = [d for d in cal.publishing_dates(run + timedelta(days=1), 7) if d > run]
+    _notices(users, run, later[0] if later else run)
     return [(role, email, pw) for role, email, pw, _ in DEMO_ACCOUNTS]

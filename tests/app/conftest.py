@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from notices_app import create_app
 from notices_app.extensions import db
-from notices_app.models import Base, Publication, User
+from notices_app.models import Base, Edition, Publication, User
 from notices_app.rules.calendar import PublishingCalendar
 
 
@@ -70,6 +70,8 @@ def _clean_db(app: Flask) -> Iterator[None]:
     db.session.rollback()
     db.session.remove()
     with db.engine.begin() as conn:
+        # edition.current_build_id and edition_build.edition_id point at each other.
+        conn.execute(sa.update(Edition).values(current_build_id=None))
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     ctx.pop()

@@ -21,14 +21,15 @@ def test_seed_demo_users_and_tokens(app: Flask) -> None:
     out = runner.invoke(args=["seed-demo"])
     assert out.exit_code == 0, out.output
     assert "editor@demo.cn" in out.output and "demo-editor-2013" in out.output
-    kinds = {n.kind: n.status for n in db.session.query(Notice)}
-    assert kinds["termination"] == "approved"
-    assert kinds["lost_license"] == "awaiting_payment"
+    states = {(n.kind, n.fields.get("heading", "")): n.status for n in db.session.query(Notice)}
+    assert states[("termination", "")] == "approved"
+    assert states[("lost_license", "挂失")] == "approved"  # runs in the seed edition
+    assert states[("lost_license", "遗失声明")] == "awaiting_payment"
     headlines = [s.headline for s in db.session.query(Story)]
     assert "政务微博“淄博发布”上线运行" in headlines
     # Idempotent: a second run adds nothing.
     assert runner.invoke(args=["seed-demo", "--quiet"]).exit_code == 0
-    assert db.session.query(Notice).count() == 2
+    assert db.session.query(Notice).count() == 3
 
     created = runner.invoke(
         args=["users", "create", "x@example.cn", "--role", "editor", "--password", "pw-123456"]
