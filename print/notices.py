@@ -35,7 +35,11 @@ class NoticeStyle:
     rule_width: float = 0.5  # one-colour rules >= 0.5 pt on newsprint
     box: bool = True
     min_side_pad_em: float = 0.4  # least room between the box rule and the text
-    pad_lines: int = 1  # grid lines of white inside the box, split evenly above and below
+    # Grid lines of white inside the box. Whole lines only, so the notice's baselines stay on the
+    # page's baseline grid next to body columns (clreq rule 11); the heading's larger slot already
+    # leaves room under the top rule, the signature needs a line above the bottom one.
+    pad_top_lines: int = 0
+    pad_bottom_lines: int = 1
 
 
 @dataclass(frozen=True)
@@ -137,14 +141,14 @@ def typeset_notice(
     ]
     blocks = stack_blocks(parts, measure, fonts, leading, composer)
     line_no = blocks[-1].first_line + blocks[-1].grid_lines if blocks else 0
-    total = line_no + ns.pad_lines
+    total = line_no + ns.pad_top_lines + ns.pad_bottom_lines
     return TypesetNotice(
         width_pt=width,
         height_pt=total * leading,
         leading=leading,
         measure=measure,
         inset=inset,
-        pad_top=(ns.pad_lines / 2) * leading,
+        pad_top=ns.pad_top_lines * leading,
         blocks=tuple(blocks),
         body_lines=sum(len(b.lines) for b in blocks if b.kind == "body"),
         text_lines=sum(len(b.lines) for b in blocks),
