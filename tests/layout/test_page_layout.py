@@ -1,0 +1,560 @@
+"""The page layout engine: the seed page, pins, groups, jumps, overflow, packing, and invariants
+that must hold for any edition (no overlap, inside the type area, nothing lost)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from notices_app.layout.body_flow import BodyBreaks
+from notices_app.layout.page_layout import LayoutRules, lay_out
+from notices_app.layout.page_types import (
+    AdRequest,
+    BodyChunk,
+    Box,
+    EditionLayout,
+    EditionPlan,
+    NoticeMetrics,
+    PagePlan,
+    Pin,
+    StoryMetrics,
+)
+from notices_app.rules.messages import Message
+
+GROUPS = ("general", "termination", "lost_license")
+
+
+def paras(*lines: int) -> tuple[BodyChunk, ...]:
+    return tuple(BodyChunk("para", n) for n in lines)
+
+
+def story(
+    sid: str, body: tuple[BodyChunk, ...], pin: Pin | None = None, figure: tuple[int, ...] = ()
+) -> StoryMetrics:
+    return StoryMetrics(sid, (7, 5, 4, 4, 3, 3), body, figure, pin)
+
+
+def plan(*roles: str) -> EditionPlan:
+    return EditionPlan(tuple(PagePlan(i + 1, r) for i, r in enumerate(roles)))  # type: ignore[arg-type]
+
+
+def check_layout(
+    layout: EditionLayout,
+    edition: EditionPlan,
+    stories: Sequence[StoryMetrics],
+    notices: Sequence[NoticeMetrics],
+    ads: Sequence[AdRequest],
+    rules: LayoutRules,
+) -> None:
+    """Every invariant the renderer and the editor rely on."""
+    assert [p.number for p in layout.pages] == [p.number for p in edition.pages]
+    for page in layout.pages:
+        boxes = page.boxes()
+        for name, box in boxes:
+            assert box.inside(layout.columns, layout.lines), (name, box)
+            assert box.cols >= 1 and box.lines >= 1, (name, box)
+        for i, (a, box_a) in enumerate(boxes):
+            for b, box_b in boxes[i + 1 :]:
+                assert not box_a.overlaps(box_b), (page.number, a, box_a, b, box_b)
+
+    for o in layout.overflow:
+        assert isinstance(o.reason, Message)
+        zh, en = o.reason.render("zh"), o.reason.render("en")
+        assert zh and en and zh != en and "{" not in zh + en
+
+    placed_blocks = [(b.kind, b.id, b.page) for p in layout.pages for b in p.blocks]
+    for b in (b for p in layout.pages for b in p.blocks):
+        assert b.page == next(p.number for p in layout.pages if b in p.blocks)
+    over = [(o.kind, o.id) for o in layout.overflow]
+    for kind, items in (("notice", notices), ("ad", ads)):
+        for item in items:
+            n_placed = sum(1 for k, i, _ in placed_blocks if (k, i) == (kind, item.id))
+            n_over = over.count((kind, item.id))
+            assert n_placed + n_over == 1, (kind, item.id, n_placed, n_over)
+    for ad in ads:
+        for page in layout.pages:
+            for b in page.blocks:
+                if b.kind == "ad" and b.id == ad.id:
+                    assert page.number == ad.page
+                    if ad.position == "full":
+                        assert b.box == Box(0, layout.columns, 0, layout.lines)
+                    else:
+                        assert (b.box.cols, b.box.lines) == (ad.cols, ad.lines)
+                    if ad.position == "ear":
+                        assert (b.box.line, b.box.end_col) == (0, layout.columns)
+    for notice in notices:
+        for page in layout.pages:
+            for b in page.blocks:
+                if b.kind == "notice" and b.id == notice.id:
+                    assert (b.box.cols, b.box.lines) == (notice.cols, notice.lines)
+                    if notice.pin is not None:
+                        assert page.number == notice.pin.page
+                    else:
+                        assert page.role in ("classifieds", "mixed")
+
+    for s in stories:
+        check_story(layout, s, rules)
+    if rules.max_jumps_per_page is not None:
+        for page in layout.pages:
+            starts = [p for p in page.stories if p.headline and p.segments and p.segments[-1].jump_to]
+            assert len(starts) <= rules.max_jumps_per_page
+
+
+def check_story(layout: EditionLayout, s: StoryMetrics, rules: LayoutRules) -> None:
+    parts = [p for page in layout.pages for p in page.stories if p.story_id == s.id]
+    overs = [o for o in layout.overflow if o.kind == "story" and o.id == s.id]
+    n = s.body_lines
+    if not parts:
+        assert len(overs) == 1
+        assert overs[0].reason.code != "layout.story_remainder"
+        return
+    assert len({p.page for p in parts}) == len(parts), "one part per page"
+    if s.pin is not None:
+        assert parts[0].page == s.pin.page
+    line = 0
+    for i, part in enumerate(parts):
+        assert (part.headline is not None) == (i == 0)
+        if part.headline is not None:
+            assert part.headline.lines == s.headline_lines[part.headline.cols - 1]
+        for j, seg in enumerate(part.segments):
+            assert seg.first == line and seg.count >= 1, (s.id, seg, line)
+            line += seg.count
+            jumps = (seg.jump_from is not None) + (seg.jump_to is not None)
+            assert seg.box.lines == seg.count + jumps and seg.box.cols == 1
+            assert (seg.jump_from is not None) == (i > 0 and j == 0)
+            if seg.jump_from is not None:
+                assert seg.jump_from == parts[i - 1].page
+            if seg.jump_to is not None:
+                assert j == len(part.segments) - 1 and i < len(parts) - 1
+                assert seg.jump_to == parts[i + 1].page
+            if line < n:
+                assert allowed_break(s, line, rules.head_keep_lines), (s.id, line)
+            if part.headline is not None:
+                assert part.headline.col <= seg.box.col < part.headline.end_col
+                top = part.headline.end_line + (part.figure.lines if part.figure else 0)
+                assert seg.box.line == top
+        if i < len(parts) - 1:
+            assert part.segments and part.segments[-1].jump_to == parts[i + 1].page
+    if overs:
+        (o,) = overs
+        assert o.reason.code == "layout.story_remainder"
+        assert o.reason.params["first"] == line and line + o.reason.params["count"] == n
+        assert parts[-1].segments[-1].jump_to is None
+    else:
+        assert line == n, (s.id, line, n)
+
+
+def allowed_break(s: StoryMetrics, at: int, keep: int) -> bool:
+    """A column may end before body line `at` unless that strands a section head."""
+    line = 0
+    for chunk in s.body:
+        if chunk.kind == "head" and line < at < line + chunk.lines + keep:
+            return False
+        line += chunk.lines
+    return True
+
+
+# The seed page ------------------------------------------------------------------------------
+
+SEED_STORIES = [
+    StoryMetrics("weibo", (8, 6, 5, 4, 4, 4), paras(4, 3, 5, 6, 5, 4, 6, 4, 7, 5, 6)),
+    StoryMetrics(
+        "bridge",
+        (7, 5, 4, 4, 4, 4),
+        (
+            BodyChunk("para", 6),
+            BodyChunk("head", 2),
+            BodyChunk("para", 12),
+            BodyChunk("head", 2),
+            BodyChunk("para", 10),
+            BodyChunk("head", 2),
+            BodyChunk("para", 14),
+        ),
+    ),
+    StoryMetrics("culture", (5, 4, 3, 3, 3, 3), paras(5, 7, 5, 6)),
+]
+SEED_NOTICES = [NoticeMetrics("gonggao", "general", 1, 12), NoticeMetrics("guashi", "lost_license", 1, 8)]
+SEED_ADS = [AdRequest("tourism", 1, "bottom", 2, 20)]
+
+
+def test_seed_page_places_stories_on_top_and_notices_by_the_ad_at_the_foot() -> None:
+    edition = plan("mixed")
+    layout = lay_out(edition, 6, 102, SEED_STORIES, SEED_NOTICES, SEED_ADS)
+    check_layout(layout, edition, SEED_STORIES, SEED_NOTICES, SEED_ADS, LayoutRules())
+    assert layout.overflow == ()
+    page = layout.page(1)
+    assert {s.story_id for s in page.stories} == {"weibo", "bridge", "culture"}
+    (ad,) = [b.box for b in page.blocks if b.kind == "ad"]
+    assert ad == Box(4, 2, 82, 20)  # right-aligned at the foot
+    notices = [b.box for b in page.blocks if b.kind == "notice"]
+    story_foot = max(box.end_line for name, box in page.boxes() if name.startswith("story:"))
+    for box in notices:
+        assert box.end_line == 102  # on the foot, beside the ad
+        assert box.line > story_foot  # news above, notices below
+    assert page.stories[0].headline == Box(0, 6, 0, 4)  # the lead spans the page
+
+
+# Properties over random editions ------------------------------------------------------------
+
+
+@st.composite
+def editions(
+    draw: st.DrawFn,
+) -> tuple[EditionPlan, int, int, list[StoryMetrics], list[NoticeMetrics], list[AdRequest], LayoutRules]:
+    columns = draw(st.integers(1, 6))
+    lines = draw(st.integers(10, 110))
+    n_pages = draw(st.integers(1, 4))
+    roles = draw(
+        st.lists(st.sampled_from(["news", "classifieds", "mixed"]), min_size=n_pages, max_size=n_pages)
+    )
+    edition = EditionPlan(tuple(PagePlan(i + 1, r) for i, r in enumerate(roles)), GROUPS)  # type: ignore[arg-type]
+    pins = st.one_of(
+        st.none(),
+        st.none(),
+        st.none(),
+        st.builds(Pin, st.integers(1, n_pages + 1), st.sampled_from(["top", "bottom", "any"])),
+    )
+    stories = []
+    for i in range(draw(st.integers(0, 6))):
+        spans = draw(st.integers(1, columns + 1))
+        headline = tuple(draw(st.lists(st.integers(1, 12), min_size=spans, max_size=spans)))
+        chunks: list[BodyChunk] = []
+        for _ in range(draw(st.integers(0, 8))):
+            if draw(st.booleans()) and chunks:
+                chunks.append(BodyChunk("head", draw(st.integers(1, 3))))
+            chunks.append(BodyChunk("para", draw(st.integers(1, 60))))
+        figure: tuple[int, ...] = ()
+        if draw(st.booleans()):
+            figure = tuple(draw(st.lists(st.integers(0, 20), min_size=spans, max_size=spans)))
+        stories.append(StoryMetrics(f"s{i}", headline, tuple(chunks), figure, draw(pins)))
+    notices = [
+        NoticeMetrics(
+            f"n{i}",
+            draw(st.sampled_from([*GROUPS, "other"])),
+            draw(
+                st.integers(1, columns + 1)
+                if draw(st.integers(0, 9)) == 0
+                else st.integers(1, max(1, columns // 2))
+            ),
+            draw(
+                st.integers(1, lines + 5)
+                if draw(st.integers(0, 9)) == 0
+                else st.integers(3, max(3, lines // 3))
+            ),
+            draw(pins),
+        )
+        for i in range(draw(st.integers(0, 24)))
+    ]
+    ads = [
+        AdRequest(
+            f"a{i}",
+            draw(st.integers(1, n_pages + 1)),
+            draw(st.sampled_from(["full", "ear", "bottom", "bottom"])),
+            draw(st.integers(1, columns + 1)),
+            draw(st.integers(1, lines)),
+        )
+        for i in range(draw(st.integers(0, 5)))
+    ]
+    rules = LayoutRules(
+        min_segment_lines=draw(st.integers(1, 5)),
+        head_keep_lines=draw(st.integers(0, 3)),
+        min_start_body_lines=draw(st.integers(1, 8)),
+        gap_lines=draw(st.integers(0, 1)),
+        notice_backfill=draw(st.booleans()),
+        max_jumps_per_page=draw(st.sampled_from([None, 0, 1, 2])),
+        target_column_lines=draw(st.none() | st.integers(5, 60)),
+    )
+    return edition, columns, lines, stories, notices, ads, rules
+
+
+@settings(max_examples=300, deadline=None)
+@given(editions())
+def test_any_edition_keeps_every_block_on_the_grid_once_and_apart(
+    case: tuple[EditionPlan, int, int, list[StoryMetrics], list[NoticeMetrics], list[AdRequest], LayoutRules],
+) -> None:
+    edition, columns, lines, stories, notices, ads, rules = case
+    layout = lay_out(edition, columns, lines, stories, notices, ads, rules)
+    check_layout(layout, edition, stories, notices, ads, rules)
+    assert lay_out(edition, columns, lines, stories, notices, ads, rules) == layout  # deterministic
+
+
+# Ads ----------------------------------------------------------------------------------------
+
+
+def test_ads_take_their_booked_positions_and_refuse_what_cannot_be_there() -> None:
+    edition = plan("news", "news", "classifieds")
+    ads = [
+        AdRequest("band", 1, "bottom", 4, 10),
+        AdRequest("box", 1, "bottom", 2, 16),
+        AdRequest("ear", 1, "ear", 2, 8),
+        AdRequest("ear2", 1, "ear", 2, 8),
+        AdRequest("page", 3, "full", 6, 102),
+        AdRequest("late", 3, "bottom", 1, 5),
+        AdRequest("nowhere", 4, "bottom", 2, 10),
+        AdRequest("wide", 2, "bottom", 7, 10),
+    ]
+    layout = lay_out(edition, 6, 102, [], [], ads)
+    placed = {b.id: b.box for p in layout.pages for b in p.blocks}
+    assert placed == {
+        "band": Box(2, 4, 92, 10),  # right-aligned on the foot
+        "box": Box(0, 2, 86, 16),  # beside it at the same level
+        "ear": Box(4, 2, 0, 8),
+        "page": Box(0, 6, 0, 102),
+    }
+    reasons = {o.id: o.reason.code for o in layout.overflow}
+    assert reasons == {
+        "ear2": "layout.ad_no_room",
+        "late": "layout.ad_no_room",
+        "nowhere": "layout.ad_page_missing",
+        "wide": "layout.ad_too_large",
+    }
+    assert "报眼" in next(o.reason.render("zh") for o in layout.overflow if o.id == "ear2")
+
+
+# Notices ------------------------------------------------------------------------------------
+
+
+def test_notice_groups_are_contiguous_in_the_plans_order() -> None:
+    edition = plan("classifieds", "classifieds", "classifieds", "classifieds")
+    rng = random.Random(3)
+    groups = [*GROUPS, "misc"]
+    notices = [
+        NoticeMetrics(f"n{i}", rng.choice(groups), rng.choice([1, 1, 1, 2]), rng.randint(6, 40))
+        for i in range(60)
+    ]
+    for backfill in (True, False):
+        layout = lay_out(edition, 6, 102, [], notices, [], LayoutRules(notice_backfill=backfill))
+        assert layout.overflow == ()
+        by_id = {n.id: n for n in notices}
+        sequence = [by_id[b.id] for p in layout.pages for b in p.blocks]
+        ranks = [groups.index(n.group) for n in sequence]
+        assert ranks == sorted(ranks)  # unknown kinds last
+        if not backfill:  # strict: the caller's order inside each kind, page after page
+            assert sequence == sorted(notices, key=lambda n: groups.index(n.group))
+
+
+def test_notices_prefer_classifieds_pages_then_mixed_pages_from_the_foot() -> None:
+    edition = plan("mixed", "classifieds")
+    first = [NoticeMetrics(f"c{i}", "general", 1, 50) for i in range(12)]  # fills page 2 exactly
+    extra = [NoticeMetrics("x1", "general", 2, 10), NoticeMetrics("x2", "lost_license", 1, 60)]
+    layout = lay_out(edition, 6, 102, [], first + extra, [], LayoutRules(gap_lines=1))
+    assert {b.id for b in layout.page(2).blocks} == {n.id for n in first}
+    (x1,) = layout.page(1).blocks
+    assert x1.box == Box(4, 2, 92, 10)  # packed up from the foot, to the right
+    (o,) = layout.overflow  # 60 lines would take more than the half a mixed page gives notices
+    assert (o.id, o.reason.code) == ("x2", "layout.notice_no_room")
+    assert o.reason.render("en") == "no room left in the classifieds area; add a page"
+
+
+def test_without_a_classifieds_or_mixed_page_every_notice_overflows_with_the_reason() -> None:
+    notices = [NoticeMetrics("a", "general", 1, 10), NoticeMetrics("b", "lost_license", 1, 5)]
+    layout = lay_out(plan("news", "news"), 6, 102, [], notices, [])
+    assert [(o.id, o.reason.code) for o in layout.overflow] == [
+        ("a", "layout.no_notice_pages"),
+        ("b", "layout.no_notice_pages"),
+    ]
+
+
+def test_oversized_notices_overflow_with_their_reason() -> None:
+    notices = [NoticeMetrics("tall", "general", 1, 103), NoticeMetrics("wide", "general", 7, 10)]
+    layout = lay_out(plan("classifieds"), 6, 102, [], notices, [])
+    assert {o.id: o.reason.code for o in layout.overflow} == {
+        "tall": "layout.notice_too_large",
+        "wide": "layout.notice_too_large",
+    }
+
+
+def naive_column_fill(heights: Sequence[int], columns: int, lines: int) -> int:
+    """Lines used by filling column after column top-down, never going back."""
+    col, used, total = 0, 0, 0
+    for h in heights:
+        if used + h > lines:
+            col, used = col + 1, 0
+        if col >= columns:
+            break
+        used += h
+        total += h
+    return total
+
+
+def test_skyline_packing_leaves_fewer_empty_lines_than_filling_column_by_column() -> None:
+    rng = random.Random(11)
+    heights = [rng.randint(6, 40) for _ in range(40)]  # 1.5 pages of 1-column notices
+    notices = [NoticeMetrics(f"n{i}", "general", 1, h) for i, h in enumerate(heights)]
+    layout = lay_out(plan("classifieds"), 6, 102, [], notices, [], LayoutRules(gap_lines=0))
+    used = sum(b.box.lines for b in layout.page(1).blocks)
+    empty, naive_empty = 6 * 102 - used, 6 * 102 - naive_column_fill(heights, 6, 102)
+    assert (empty, naive_empty) == (34, 113)
+
+
+# Pins ---------------------------------------------------------------------------------------
+
+
+def test_pins_put_stories_and_notices_where_the_editor_said() -> None:
+    edition = plan("news", "mixed", "classifieds")
+    stories = [
+        story("first", paras(30, 30)),
+        story("pinned-top", paras(20, 20), Pin(2, "top")),
+        story("pinned-bottom", paras(12), Pin(1, "bottom")),
+    ]
+    notices = [
+        NoticeMetrics("flow", "general", 1, 20),
+        NoticeMetrics("here", "general", 2, 10, Pin(1, "top")),
+        NoticeMetrics("foot", "general", 1, 10, Pin(3, "bottom")),
+        NoticeMetrics("lost", "general", 1, 10, Pin(9)),
+    ]
+    ads = [AdRequest("ear", 2, "ear", 2, 8)]
+    layout = lay_out(edition, 6, 102, stories, notices, ads)
+    check_layout(layout, edition, stories, notices, ads, LayoutRules())
+    blocks = {b.id: (b.page, b.box) for p in layout.pages for b in p.blocks}
+    assert blocks["here"] == (1, Box(0, 2, 0, 10))
+    assert blocks["foot"] == (3, Box(5, 1, 92, 10))
+    assert blocks["flow"] == (3, Box(0, 1, 0, 20))
+    parts = {s.story_id: s for p in layout.pages for s in p.stories}
+    top = parts["pinned-top"]
+    assert top.page == 2 and top.headline == Box(0, 4, 0, 4)  # the full free width beside the ear
+    bottom = parts["pinned-bottom"]
+    assert bottom.page == 1 and max(s.box.end_line for s in bottom.segments) == 102
+    assert parts["first"].page == 1
+    (o,) = layout.overflow
+    assert (o.id, o.reason.code) == ("lost", "layout.pin_page_missing")
+
+
+def test_a_pin_that_does_not_fit_is_reported_not_moved() -> None:
+    notices = [NoticeMetrics(f"n{i}", "general", 6, 50, Pin(1)) for i in range(3)]
+    layout = lay_out(plan("classifieds"), 6, 102, [], notices, [])
+    (o,) = layout.overflow
+    assert (o.id, o.reason.code, o.reason.params) == ("n2", "layout.pin_no_room", {"page": 1})
+
+
+# Stories ------------------------------------------------------------------------------------
+
+
+def test_section_heads_stay_with_the_lines_that_follow() -> None:
+    body = (
+        BodyChunk("para", 9),
+        BodyChunk("head", 2),
+        BodyChunk("para", 9),
+        BodyChunk("head", 2),
+        BodyChunk("para", 8),
+    )
+    s = StoryMetrics("heads", (4, 3, 3), body)
+    layout = lay_out(plan("news"), 3, 40, [s], [], [], LayoutRules(head_keep_lines=2, target_column_lines=14))
+    (part,) = layout.page(1).stories
+    firsts = [seg.first for seg in part.segments]
+    # Balanced at 11 lines, column 1 would end on the first head: both heads open a column instead.
+    assert firsts == [0, 9, 20]
+    assert [seg.count for seg in part.segments] == [9, 11, 10]
+
+
+def test_a_long_story_jumps_from_page_to_page_and_reports_the_remainder() -> None:
+    edition = plan("news", "classifieds", "news", "mixed")
+    long = story("long", paras(*([20] * 100)), figure=(10, 8, 6, 6, 6, 6))  # 2000 body lines
+    layout = lay_out(edition, 6, 102, [long], [], [], LayoutRules(gap_lines=1))
+    check_layout(layout, edition, [long], [], [], LayoutRules())
+    parts = [s for p in layout.pages for s in p.stories]
+    assert [p.page for p in parts] == [1, 3, 4]
+    assert [(p.segments[0].jump_from, p.segments[-1].jump_to) for p in parts] == [
+        (None, 3),
+        (1, 4),
+        (3, None),
+    ]
+    assert parts[0].figure is not None and parts[1].headline is None
+    (o,) = layout.overflow
+    placed = sum(seg.count for p in parts for seg in p.segments)
+    assert o.reason.code == "layout.story_remainder"
+    assert o.reason.params == {"first": placed, "count": 2000 - placed, "page": 4}
+    assert placed > 3 * 6 * 90  # the pages are really filled
+
+
+def test_a_page_starts_at_most_one_story_that_jumps_unless_the_rules_allow_more() -> None:
+    rng = random.Random(5)
+    stories = [
+        story(f"s{i}", paras(*(rng.randint(3, 12) for _ in range(rng.randint(3, 14))))) for i in range(40)
+    ]
+    edition = plan(*["news"] * 9)
+
+    def jump_starts(limit: int | None) -> list[int]:
+        layout = lay_out(edition, 6, 102, stories, [], [], LayoutRules(max_jumps_per_page=limit))
+        check_layout(layout, edition, stories, [], [], LayoutRules(max_jumps_per_page=limit))
+        return [sum(1 for s in p.stories if s.headline and s.segments[-1].jump_to) for p in layout.pages]
+
+    assert max(jump_starts(1)) == 1
+    assert max(jump_starts(None)) > 1
+    assert max(jump_starts(0)) == 0
+
+
+def test_a_story_that_fits_nowhere_overflows_whole_and_later_stories_still_flow() -> None:
+    edition = plan("news")
+    stories = [story("big", paras(400)), story("small", paras(20))]
+    layout = lay_out(edition, 6, 60, stories, [], [])
+    check_layout(layout, edition, stories, [], [], LayoutRules())
+    assert [s.story_id for s in layout.page(1).stories] == ["small"]
+    (o,) = layout.overflow
+    assert (o.id, o.reason.code) == ("big", "layout.story_no_room")
+
+
+@pytest.mark.parametrize(
+    ("bad", "code"),
+    [
+        (StoryMetrics("nohead", (), paras(5)), "layout.story_bad_metrics"),
+        (StoryMetrics("negative", (3,), (BodyChunk("para", -1),)), "layout.story_bad_metrics"),
+        (StoryMetrics("tall", (97, 96), paras(10)), "layout.story_too_large"),
+    ],
+)
+def test_stories_that_cannot_be_set_are_reported(bad: StoryMetrics, code: str) -> None:
+    layout = lay_out(plan("news", "news"), 6, 100, [bad], [], [])
+    assert [(o.id, o.reason.code) for o in layout.overflow] == [(bad.id, code)]
+    assert all(not p.stories for p in layout.pages)
+
+
+def test_the_span_follows_the_target_column_height() -> None:
+    s = story("s", paras(120))
+    wide = lay_out(
+        plan("news"), 6, 102, [story("lead", paras(10)), s], [], [], LayoutRules(target_column_lines=34)
+    )
+    narrow = lay_out(
+        plan("news"), 6, 102, [story("lead", paras(10)), s], [], [], LayoutRules(target_column_lines=70)
+    )
+    assert wide.page(1).stories[1].headline.cols == 4  # type: ignore[union-attr]
+    assert narrow.page(1).stories[1].headline.cols == 2  # type: ignore[union-attr]
+
+
+def test_invalid_grids_and_plans_are_refused() -> None:
+    with pytest.raises(ValueError, match="column"):
+        lay_out(plan("news"), 0, 100, [], [], [])
+    with pytest.raises(ValueError, match="numbered"):
+        lay_out(EditionPlan((PagePlan(2, "news"),)), 6, 100, [], [], [])
+    with pytest.raises(ValueError):
+        LayoutRules(min_segment_lines=0)
+
+
+# The column-break table ---------------------------------------------------------------------
+
+bodies = st.lists(
+    st.tuples(st.sampled_from(["para", "para", "head"]), st.integers(1, 12)).map(lambda t: BodyChunk(*t)),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(bodies, st.integers(0, 3), st.integers(1, 6), st.booleans(), st.data())
+def test_balanced_height_is_the_least_height_the_body_fits(
+    chunks: list[BodyChunk], keep: int, columns: int, jump_from: bool, data: st.DataObject
+) -> None:
+    breaks = BodyBreaks(chunks, keep)
+    start = data.draw(st.sampled_from([i for i in range(breaks.n) if breaks.before(i) == i]))
+    height = breaks.balanced_height(start, columns, jump_from)
+    assert breaks.flow(start, [height] * columns, jump_from)[1] == breaks.n
+    assert height == 1 or breaks.flow(start, [height - 1] * columns, jump_from)[1] < breaks.n
+    s = StoryMetrics("s", (1,), tuple(chunks))
+    runs, _ = breaks.flow(start, [height] * columns, jump_from)
+    for run in runs:
+        end = run.first + run.count
+        assert end == breaks.n or allowed_break(s, end, keep)
+        assert run.height <= height
