@@ -207,7 +207,7 @@ class _Edition:
         """Each booked ad at its page and position; bottom ads stack up from the foot,
         right-aligned, side by side while they fit at one level."""
         floors = [[self.lines] * self.columns for _ in self.plan.pages]
-        for ad in sorted(ads, key=lambda a: _AD_ORDER.get(a.position, 3)):
+        for ad in sorted(ads, key=lambda a: (a.at is None, _AD_ORDER.get(a.position, 3))):
             problem = self._page_missing("layout.ad_page_missing", ad.page) or self._size_problem(
                 "ad", ad.cols, ad.lines
             )
@@ -217,7 +217,11 @@ class _Edition:
             index = ad.page - 1
             grid = self.grids[index]
             box: Box | None = None
-            if ad.position == "full":
+            if ad.at is not None:
+                fixed = Box(ad.at.col, ad.cols, ad.at.line, ad.lines)
+                inside = fixed.inside(self.columns, self.lines)
+                box = fixed if inside and grid.is_free(fixed, self.pad) else None
+            elif ad.position == "full":
                 box = Box(0, self.columns, 0, self.lines) if grid.is_empty() else None
             elif ad.position == "ear":
                 ear = Box(self.columns - ad.cols, ad.cols, 0, ad.lines)

@@ -121,6 +121,9 @@ class AdRequest:
     position: AdPosition
     cols: int
     lines: int
+    # A sold inventory slot has a fixed place on the page (the diagram the advertiser saw): the
+    # ad goes exactly there, and `position` only names it.
+    at: Box | None = None
 
 
 @dataclass(frozen=True)

@@ -558,3 +558,18 @@ def test_balanced_height_is_the_least_height_the_body_fits(
         end = run.first + run.count
         assert end == breaks.n or allowed_break(s, end, keep)
         assert run.height <= height
+
+
+def test_an_ad_sold_at_a_fixed_place_goes_exactly_there_and_a_clash_is_reported() -> None:
+    plan = EditionPlan((PagePlan(1, "news"),))
+    at = Box(0, 3, 60, 42)
+    ads = [
+        AdRequest("fixed", 1, "bottom", 3, 42, at=at),
+        AdRequest("clash", 1, "bottom", 2, 10, at=Box(2, 2, 90, 10)),
+        AdRequest("band", 1, "bottom", 3, 20),
+    ]
+    layout = lay_out(plan, 6, 102, [], [], ads)
+    placed = {b.id: b.box for b in layout.page(1).blocks}
+    assert placed["fixed"] == at
+    assert "clash" not in placed and [o.id for o in layout.overflow] == ["clash"]
+    assert placed["band"] == Box(3, 3, 82, 20)
