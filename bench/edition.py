@@ -23,6 +23,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from typeset import mixed_notice  # noqa: E402
+
 from notices_app.layout.geometry import BROADSHEET, PageGeometry  # noqa: E402
 from notices_app.layout.page_layout import lay_out  # noqa: E402
 from notices_app.layout.page_types import (  # noqa: E402
@@ -45,7 +47,6 @@ from print.pdfx import make_pdfx  # noqa: E402
 from print.preflight import preflight  # noqa: E402
 from print.raster import page_images  # noqa: E402
 from print.stories import TypesetStory, typeset_story  # noqa: E402
-from typeset import mixed_notice  # noqa: E402
 
 TARGET_EDITION_S = 4.0
 KIND_OF = {0: "termination", 1: "lost_license", 2: "general"}
@@ -110,7 +111,7 @@ def weasyprint_html(layout: EditionLayout, stories: dict[str, StoryText], g: Pag
     parts = []
     for sp in layout.page(1).stories:
         st = stories[sp.story_id]
-        parts.append(f'<h1>{html.escape(st.headline)}</h1>')
+        parts.append(f"<h1>{html.escape(st.headline)}</h1>")
         parts += [f"<h2>{html.escape(d)}</h2>" for d in st.deck]
         if st.byline:
             parts.append(f'<p class="by">{html.escape(st.byline)}</p>')
@@ -160,9 +161,16 @@ def main() -> None:
         ts_ads: dict[str, TypesetAd] = {}
         requests: list[AdRequest] = []
         for i, (page, position, cols) in enumerate(ad_specs(args.ads, args.pages)):
-            text = AdText(**{**TOURISM_AD, "columns": cols, "sublines": tuple(TOURISM_AD["sublines"]),  # type: ignore[arg-type]
-                             "features": tuple(TOURISM_AD["features"]), "body": tuple(TOURISM_AD["body"]),
-                             "phones": tuple(TOURISM_AD["phones"])})
+            text = AdText(
+                **{
+                    **TOURISM_AD,
+                    "columns": cols,
+                    "sublines": tuple(TOURISM_AD["sublines"]),  # type: ignore[arg-type]
+                    "features": tuple(TOURISM_AD["features"]),
+                    "body": tuple(TOURISM_AD["body"]),
+                    "phones": tuple(TOURISM_AD["phones"]),
+                }
+            )
             ad = typeset_ad(text, g, fonts)
             ts_ads[f"a{i}"] = ad
             requests.append(AdRequest(f"a{i}", page, position, cols, ad.total_lines))  # type: ignore[arg-type]
@@ -176,7 +184,9 @@ def main() -> None:
     ]
     edition_plan = plan(args.pages)
     t_layout, layout = timed(
-        lambda: lay_out(edition_plan, g.columns, g.lines_per_column, story_metrics, notice_metrics, ad_requests)
+        lambda: lay_out(
+            edition_plan, g.columns, g.lines_per_column, story_metrics, notice_metrics, ad_requests
+        )
     )
     content = PageContent(stories=ts_stories, notices=ts_notices, ads=ts_ads)
     info = EditionInfo(newspaper="淄博晚报", date=date(2013, 10, 22))
@@ -208,7 +218,11 @@ def main() -> None:
         ("pages per second", f"{n / t_total:.1f}", ""),
         ("page images s (1200 px + 240 px, web)", f"{t_images:.2f}", ""),
         ("edition PDF MB", f"{len(whole) / 1e6:.1f}", ""),
-        ("peak memory: process max RSS MB", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}", ""),
+        (
+            "peak memory: process max RSS MB",
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}",
+            "",
+        ),
     ]
 
     if not args.no_weasyprint:
