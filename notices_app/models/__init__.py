@@ -2,8 +2,10 @@
 
 from notices_app.models.accounts import ROLES, ApiToken, Organisation, User
 from notices_app.models.base import Base, utcnow
-from notices_app.models.editions import AdBooking, EditionBuild
+from notices_app.models.billing import Payment, PaymentLog, Refund, StripeEvent
+from notices_app.models.editions import AdBooking, EditionBuild, SlotClaim
 from notices_app.models.notices import KINDS, Notice, NoticeEvent, NoticeRun
+from notices_app.models.published import PublishedNotice, UnmaskEvent
 from notices_app.models.publishing import AdContent, Edition, Publication, Story
 
 __all__ = [
@@ -19,8 +21,15 @@ __all__ = [
     "NoticeEvent",
     "NoticeRun",
     "Organisation",
+    "Payment",
+    "PaymentLog",
     "Publication",
+    "PublishedNotice",
+    "Refund",
+    "SlotClaim",
     "Story",
+    "StripeEvent",
+    "UnmaskEvent",
     "User",
     "utcnow",
 ]

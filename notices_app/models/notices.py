@@ -30,6 +30,11 @@ class Notice(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     warnings_confirmed: Mapped[bool] = mapped_column(default=False)
     print_only: Mapped[bool] = mapped_column(default=False)
+    # The web copy shows the people named (dismissed employees) only as initials (domain: privacy).
+    web_hide_names: Mapped[bool] = mapped_column(default=False)
+    # A correction is a new notice that points at the published one it corrects (published
+    # pages are never changed).
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id"))
     price_fen: Mapped[int | None]
     quote: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     # The reason given with the last rejection or change request, shown to the filer.

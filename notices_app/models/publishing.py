@@ -21,6 +21,8 @@ class Publication(Base):
     clreq_level: Mapped[str] = mapped_column(String(10), default="strict")
     calendar: Mapped[dict[str, Any]] = mapped_column(default=dict)
     rate_card: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Web copies of termination notices are withdrawn after this many days (privacy).
+    termination_web_days: Mapped[int] = mapped_column(default=180)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     editions: Mapped[list[Edition]] = relationship(back_populates="publication")
@@ -43,6 +45,13 @@ class Edition(Base):
     current_build_id: Mapped[int | None] = mapped_column(
         ForeignKey("edition_build.id", use_alter=True, name="fk_edition_current_build_id_edition_build")
     )
+
+    # Publishing freezes the current build: its files are copied once to a published folder
+    # that nothing ever overwrites.
+    published_build_id: Mapped[int | None] = mapped_column(
+        ForeignKey("edition_build.id", use_alter=True, name="fk_edition_published_build_id_edition_build")
+    )
+    published_at: Mapped[datetime | None]
 
     publication: Mapped[Publication] = relationship(back_populates="editions")
 

@@ -21,6 +21,7 @@ from notices_app.extensions import db
 from notices_app.layout.geometry import PageGeometry
 from notices_app.layout.page_types import (
     AdRequest,
+    Box,
     EditionLayout,
     EditionPlan,
     NoticeMetrics,
@@ -96,7 +97,7 @@ class EditionContent:
 
     stories: list[Story]
     notices: list[Notice]
-    bookings: list[tuple[AdBooking, AdContent]]
+    bookings: list[tuple[AdBooking, AdContent | None]]
 
 
 def edition_content(edition: Edition) -> EditionContent:
@@ -118,7 +119,7 @@ def edition_content(edition: Edition) -> EditionContent:
     bookings = list(
         db.session.execute(
             select(AdBooking, AdContent)
-            .join(AdContent, AdContent.id == AdBooking.ad_content_id)
+            .outerjoin(AdContent, AdContent.id == AdBooking.ad_content_id)
             .where(AdBooking.edition_id == edition.id, AdBooking.status == "confirmed")
             .order_by(AdBooking.id)
         ).tuples()
@@ -172,7 +173,6 @@ def _cannot_set(kind: str, ident: str, err: Exception) -> Overflow:
 def typeset_content(
     content: EditionContent, pins: dict[PinKey, Pin], geometry: PageGeometry, pub: Publication
 ) -> Typeset:
-    from print.ads import typeset_ad
     from print.fonts import default_fonts
     from print.stories import typeset_story
 
@@ -200,23 +200,41 @@ def typeset_content(
         )
     for booking, ad in content.bookings:
         bid = str(booking.id)
-        out.titles[("ad", bid)] = ad.title
+        out.titles[("ad", bid)] = ad.title if ad else f"广告 #{booking.id}"
         try:
-            ts = typeset_ad(
-                ad_text(ad.content, booking.cols),
-                geometry,
-                fonts,
-                height_pt=booking.lines * geometry.leading_pt,
-                level=level,
-            )
+            out.ads[bid] = typeset_booking(booking, ad, geometry, fonts, level)
         except ValueError as err:
             out.problems.append(_cannot_set("ad", bid, err))
             continue
-        out.ads[bid] = ts
+        at = Box(booking.col, booking.cols, booking.line, booking.lines) if booking.col is not None else None
+        if at is not None and booking.line is None:
+            at = None
         out.ad_requests.append(
-            AdRequest(bid, booking.page, booking.position, booking.cols, booking.lines)  # type: ignore[arg-type]
+            AdRequest(bid, booking.page, booking.position, booking.cols, booking.lines, at)  # type: ignore[arg-type]
         )
     return out
+
+
+def typeset_booking(
+    booking: AdBooking, ad: AdContent | None, geometry: PageGeometry, fonts: Any, level: Level
+) -> Any:
+    """A booked ad ready to draw in its slot: the template ad set to the slot's size, or the
+    advertiser's artwork scaled into it (ValueError if neither is usable)."""
+    height = booking.lines * geometry.leading_pt
+    if booking.artwork_path:
+        from print.artwork import place_artwork
+
+        return place_artwork(
+            storage.read(booking.artwork_path),
+            geometry.span_width(booking.cols),
+            height,
+            booking.artwork_kind,
+        )
+    if ad is None:
+        raise ValueError("the booking has neither artwork nor template content")
+    from print.ads import typeset_ad
+
+    return typeset_ad(ad_text(ad.content, booking.cols), geometry, fonts, height_pt=height, level=level)
 
 
 def notice_title(notice: Notice) -> str:
@@ -279,8 +297,6 @@ def page_blocks(
         line = min(b.line for b in boxes)
         end_col = max(b.end_col for b in boxes)
         end_line = max(b.end_line for b in boxes)
-        from notices_app.layout.page_types import Box
-
         hull = Box(col, end_col - col, line, end_line - line)
         out.append(_box_data("story", s.story_id, title, hull, geometry))
     for b in page.blocks:
@@ -346,10 +362,9 @@ def build_edition(day: date, actor: User | None = None, progress: ProgressFn | N
     overflow and preflight problems listed, and the edition keeps its previous build.
     """
     from print.edition_pdf import EditionInfo, PageContent, combine_pages, render_page
+    from print.fonts import default_fonts
     from print.pdfx import make_pdfx
     from print.preflight import preflight
-
-    from print.fonts import default_fonts
     from print.raster import page_images
 
     pub = current_publication()

@@ -71,7 +71,7 @@ def _clean_db(app: Flask) -> Iterator[None]:
     db.session.remove()
     with db.engine.begin() as conn:
         # edition.current_build_id and edition_build.edition_id point at each other.
-        conn.execute(sa.update(Edition).values(current_build_id=None))
+        conn.execute(sa.update(Edition).values(current_build_id=None, published_build_id=None))
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     ctx.pop()
