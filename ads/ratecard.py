@@ -8,6 +8,12 @@ sum of the printed line items):
 2. × number of runs;
 3. each surcharge: percent of (2);
 4. the best frequency discount that applies: percent of (2) + (3), negative.
+
+Ad slots (`quote_slot`) are priced the same way. The card's optional "slots" section gives, per
+slot type (ads.inventory.SLOT_TYPES) and page class (front, inside, back), a price per
+insertion in 分, or for the 中缝 a per-字 rate with its minimum and for classified modules a per
+column·cm rate (the same shapes as a notice kind). Slots reuse the card's "surcharges" (colour,
+fixed_position) and "frequency_discounts". A page class a type is missing from is not sold.
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 
+from ads.inventory import PAGE_CLASS_NAMES, PAGE_CLASSES, SLOT_TYPES
 from ads.money import format_fen, percent_of, round_fen
 from notices_app.rules.messages import RuleError, msg
 
@@ -88,6 +95,18 @@ class KindRate:
         )
 
 
+# A slot's rate has the shape of a notice kind's: per_notice (a flat price per insertion) for the
+# page fractions, bands and the ear, per_zi for the 中缝, per_col_cm for classified modules.
+SlotRate: TypeAlias = KindRate
+_SLOT_UNITS: dict[str, Unit] = {
+    "full": Unit.PER_NOTICE,
+    "bottom": Unit.PER_NOTICE,
+    "ear": Unit.PER_NOTICE,
+    "gutter": Unit.PER_ZI,
+    "module": Unit.PER_COL_CM,
+}
+
+
 @dataclass(frozen=True)
 class Surcharge:
     percent: Decimal
@@ -124,15 +143,23 @@ class RateCard:
     kinds: Mapping[str, KindRate] = field(hash=False)
     surcharges: Mapping[str, Surcharge] = field(default_factory=dict, hash=False)
     frequency_discounts: tuple[FrequencyDiscount, ...] = ()
+    # {slot type key: {page class: rate}}; empty on cards written before slots were sold.
+    slots: Mapping[str, Mapping[str, SlotRate]] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "version": self.version,
             "effective_from": self.effective_from.isoformat(),
             "kinds": {k: r.to_dict() for k, r in self.kinds.items()},
             "surcharges": {k: s.to_dict() for k, s in self.surcharges.items()},
             "frequency_discounts": [d.to_dict() for d in self.frequency_discounts],
         }
+        if self.slots:  # an old card stays byte-for-byte what it was
+            data["slots"] = {
+                key: {cls: _slot_rate_to_data(rate) for cls, rate in by_class.items()}
+                for key, by_class in self.slots.items()
+            }
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RateCard:
@@ -147,7 +174,12 @@ class RateCard:
                     key=lambda d: d.min_runs,
                 )
             ),
+            slots=_slots_from_data(data.get("slots", {})),
         )
+
+    def slot_rate(self, slot_type_key: str, page_class: str) -> SlotRate | None:
+        """The rate of that slot type on that page class; None when the card does not sell it."""
+        return self.slots.get(slot_type_key, {}).get(page_class)
 
     def discount_for(self, runs: int) -> FrequencyDiscount | None:
         """The largest discount whose threshold `runs` reaches."""
@@ -261,6 +293,51 @@ def _norm_surcharges(keys: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(set(keys)))
 
 
+def _slot_rate_to_data(rate: SlotRate) -> int | dict[str, Any]:
+    # A flat price is written as the bare number of 分, the way staff read a card.
+    if rate == KindRate(Unit.PER_NOTICE, base_fen=rate.base_fen):
+        return rate.base_fen
+    return rate.to_dict()
+
+
+def _slot_rate_from_data(key: str, page_class: str, value: Any) -> SlotRate:
+    if isinstance(value, Mapping):
+        return KindRate.from_dict(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return KindRate(Unit.PER_NOTICE, base_fen=value)
+    raise ValueError(
+        f"slot {key!r} on the {page_class} page: give a price in 分 (an int) or a rate, not {value!r}"
+    )
+
+
+def _slots_from_data(data: Any) -> dict[str, dict[str, SlotRate]]:
+    """The card's "slots" section, checked against the inventory so a typo fails on saving."""
+    if not isinstance(data, Mapping):
+        raise ValueError('"slots" maps slot types to {page class: price}')
+    out: dict[str, dict[str, SlotRate]] = {}
+    for key, by_class in data.items():
+        slot_type = SLOT_TYPES.get(key)
+        if slot_type is None:
+            raise ValueError(f"unknown slot type {key!r}; the types are {', '.join(SLOT_TYPES)}")
+        if not isinstance(by_class, Mapping):
+            raise ValueError(f"slot {key!r}: give {{page class: price}}")
+        rates: dict[str, SlotRate] = {}
+        for page_class, value in by_class.items():
+            if page_class not in PAGE_CLASSES:
+                raise ValueError(
+                    f"slot {key!r}: unknown page class {page_class!r}; use {', '.join(PAGE_CLASSES)}"
+                )
+            if page_class not in slot_type.page_classes:
+                raise ValueError(f"slot {key!r} is never offered on the {page_class} page")
+            rate = _slot_rate_from_data(key, page_class, value)
+            expected = _SLOT_UNITS[slot_type.anchor]
+            if rate.unit is not expected:
+                raise ValueError(f"slot {key!r} is priced {expected.value}, not {rate.unit.value}")
+            rates[page_class] = rate
+        out[key] = rates
+    return out
+
+
 def _billed_height(height_cm: float, step: Decimal) -> Decimal:
     # The composer's height is a float sum of line advances; round it to 0.1 mm first so that
     # float noise (7.000000001 cm) does not cost the customer a whole extra step.
@@ -309,8 +386,7 @@ def quote(
     validity: timedelta = DEFAULT_QUOTE_VALIDITY,
 ) -> Quote:
     """Price `runs` insertions of a notice of `kind` measuring `measure` on `card`."""
-    if now.tzinfo is None:
-        raise ValueError("`now` must be timezone-aware")
+    _check_now(now)
     rate = card.kinds.get(kind)
     if rate is None:
         raise RuleError(
@@ -321,6 +397,26 @@ def quote(
                 kind=kind,
             )
         )
+    return _priced(card, kind, rate, measure, runs, surcharges, None, now, validity)
+
+
+def _check_now(now: datetime) -> None:
+    if now.tzinfo is None:
+        raise ValueError("`now` must be timezone-aware")
+
+
+def _priced(
+    card: RateCard,
+    kind: str,
+    rate: KindRate,
+    measure: Measure,
+    runs: int,
+    surcharges: Sequence[str],
+    subject: tuple[str, str] | None,
+    now: datetime,
+    validity: timedelta,
+) -> Quote:
+    """The quote in the module docstring's order; `subject` (zh, en) names an ad slot."""
     if runs < 1:
         raise RuleError(msg("quote.no_runs", "请至少选择一个刊登日期", "Choose at least one run date"))
     keys = _norm_surcharges(surcharges)
@@ -336,6 +432,11 @@ def quote(
         )
 
     per_run, what_zh, what_en = _per_run(rate, measure)
+    if subject is not None:
+        if rate.unit is Unit.PER_NOTICE:  # "1则" says nothing about a slot
+            what_zh, what_en = subject
+        else:
+            what_zh, what_en = f"{subject[0]}，{what_zh}", f"{subject[1]}, {what_en}"
     minimum_zh = minimum_en = ""
     if per_run < rate.minimum_fen:
         per_run = rate.minimum_fen
@@ -383,6 +484,96 @@ def quote(
     )
 
 
+def slot_quote_kind(slot_type_key: str, page_class: str) -> str:
+    """`Quote.kind` of a slot quote, e.g. "slot:quarter:inside" (for `Quote.covers`)."""
+    return f"slot:{slot_type_key}:{page_class}"
+
+
+def quote_slot(
+    card: RateCard,
+    slot_type_key: str,
+    page_class: str,
+    *,
+    colour: bool = False,
+    fixed_position: bool = False,
+    runs: int = 1,
+    cols: int | None = None,
+    height_cm: float | None = None,
+    zi: int | None = None,
+    now: datetime,
+    validity: timedelta = DEFAULT_QUOTE_VALIDITY,
+) -> Quote:
+    """Price `runs` insertions of an ad in a slot of type `slot_type_key` on a `page_class` page.
+
+    Classified modules need `cols` and `height_cm` (billed per column·cm), the 中缝 needs `zi`
+    (billed per 字); the other types have one price per insertion. Colour and fixed position are
+    the card's "colour" and "fixed_position" surcharges. Raises RuleError when the card has no
+    slot prices at all (a card from before slots were sold) or does not sell this slot there.
+    """
+    _check_now(now)
+    if not card.slots:
+        raise RuleError(
+            msg(
+                "quote.no_slot_rates",
+                "价目表（{version}）没有广告版位价格：请管理员在价目表中加上“slots”一节",
+                'Rate card {version} has no ad slot prices: an administrator must add its "slots" section',
+                version=card.version,
+            )
+        )
+    slot_type = SLOT_TYPES.get(slot_type_key)
+    if slot_type is None:
+        raise RuleError(
+            msg(
+                "quote.unknown_slot",
+                "没有这种广告版位：{key}",
+                "No such ad slot type: {key}",
+                key=slot_type_key,
+            )
+        )
+    if page_class not in PAGE_CLASS_NAMES:
+        raise RuleError(
+            msg(
+                "quote.unknown_page_class",
+                "未知的版面类别：{page_class}",
+                "Unknown page class: {page_class}",
+                page_class=page_class,
+            )
+        )
+    class_zh, class_en = PAGE_CLASS_NAMES[page_class]
+    rate = card.slot_rate(slot_type_key, page_class)
+    if rate is None:
+        raise RuleError(
+            msg(
+                "quote.slot_not_sold",
+                "{page_class_zh}不出售{slot_zh}",
+                "The {slot_en} is not sold on the {page_class_en}",
+                slot_zh=slot_type.name_zh,
+                slot_en=slot_type.name_en,
+                page_class_zh=class_zh,
+                page_class_en=class_en,
+            )
+        )
+    if slot_type.anchor == "module":
+        measure = Measure(columns=cols or 0, height_cm=height_cm or 0.0)
+    elif slot_type.anchor == "gutter":
+        measure = Measure(zi=zi or 0)
+    else:
+        measure = Measure()
+    surcharges = [k for k, on in (("colour", colour), ("fixed_position", fixed_position)) if on]
+    subject = (f"{slot_type.name_zh}·{class_zh}", f"{slot_type.name_en}, {class_en}")
+    return _priced(
+        card,
+        slot_quote_kind(slot_type_key, page_class),
+        rate,
+        measure,
+        runs,
+        surcharges,
+        subject,
+        now,
+        validity,
+    )
+
+
 def price_to_charge(
     stored: Quote | None,
     card: RateCard,
@@ -415,6 +606,11 @@ def withdrawal_refund_fen(
     return paid_fen - percent_of(paid_fen, fee_percent)
 
 
+def booking_refund_fen(paid_fen: int, before_deadline: bool) -> int:
+    """Refund on cancelling an ad booking: the withdrawal rule (30 % fee before the deadline)."""
+    return withdrawal_refund_fen(paid_fen, before_deadline)
+
+
 # The seed publication's card (淄博, 2013 demo). Values in 分; percentages as strings.
 DEMO_RATE_CARD: dict[str, Any] = {
     "version": "2013-demo-1",
@@ -433,4 +629,22 @@ DEMO_RATE_CARD: dict[str, Any] = {
         "colour": {"percent": "50", "label_zh": "套色", "label_en": "Colour"},
     },
     "frequency_discounts": [{"min_runs": 3, "percent": "10"}, {"min_runs": 7, "percent": "15"}],
+    # Display ad slots, 分 per insertion. The front page sells no page fraction; smaller sizes
+    # cost a little more per area, the back page about a third more than an inside page.
+    "slots": {
+        "full": {"inside": 6_000_000, "back": 8_000_000},
+        "half": {"inside": 3_200_000, "back": 4_200_000},
+        "quarter": {"inside": 1_650_000, "back": 2_200_000},
+        "eighth": {"inside": 850_000, "back": 1_150_000},
+        "sixteenth": {"inside": 450_000, "back": 600_000},
+        "band": {"front": 1_200_000, "inside": 600_000, "back": 800_000},
+        "half_band": {"front": 650_000, "inside": 320_000, "back": 430_000},
+        "ear": {"front": 800_000},
+        # 中缝 entries as the lost-licence kind: 45 元 for the first 25 字, then 1.80 元 per 字.
+        "gutter": {"inside": {"unit": "per_zi", "base_fen": 4500, "base_zi": 25, "unit_fen": 180}},
+        # Classified modules: 60 元 per column·cm in half-cm steps, at least 300 元.
+        "module": {
+            "inside": {"unit": "per_col_cm", "unit_fen": 6000, "cm_step": "0.5", "minimum_fen": 30000}
+        },
+    },
 }
