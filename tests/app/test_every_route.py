@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.routing import IntegerConverter
 
 from notices_app.extensions import db
 from notices_app.models import Notice
@@ -35,6 +36,8 @@ def _concrete_paths(app: Flask, notice_id: int) -> list[tuple[str, str, str]]:
                 values[arg] = "termination"
             elif hasattr(conv, "items"):
                 values[arg] = sorted(conv.items)[0]
+            elif isinstance(conv, IntegerConverter):
+                values[arg] = 1
             else:
                 values[arg] = "x"
         with app.test_request_context():
