@@ -69,8 +69,18 @@ def plan_of(edition: Edition) -> tuple[EditionPlan, dict[PinKey, Pin]]:
     return plan_from_data(edition.plan or {}, edition.page_count)
 
 
+FROZEN = msg("edition.published", "本期已出版，版面已冻结", "the edition is published and frozen")
+
+
+def ensure_unpublished(edition: Edition) -> None:
+    """Conflict when the edition is published: its pages are frozen (a correction is a new notice)."""
+    if edition.status == "published":
+        raise Conflict(FROZEN)
+
+
 def save_pages(edition: Edition, pages: list[tuple[str, str]]) -> None:
     """Replace the page plan (role and label of each page); pins to pages that no longer exist go."""
+    ensure_unpublished(edition)
     plan, pins = plan_of(edition)
     new = set_pages(plan, pages)
     kept = {k: p for k, p in pins.items() if p.page <= len(new.pages)}
@@ -81,6 +91,7 @@ def save_pages(edition: Edition, pages: list[tuple[str, str]]) -> None:
 
 def save_pin(edition: Edition, kind: str, ident: int, page: int | None, position: str = "any") -> None:
     """Pin a story or notice to a page (page None removes the pin)."""
+    ensure_unpublished(edition)
     plan, pins = plan_of(edition)
     data = plan_to_data(plan, pins)
     data["pins"] = [p for p in data["pins"] if (p["kind"], str(p["id"])) != (kind, str(ident))]
@@ -467,6 +478,7 @@ def current_build(edition: Edition) -> EditionBuild | None:
 
 def book_ad(edition: Edition, ad: AdContent, page: int, position: str, cols: int, lines: int) -> AdBooking:
     """Place a display ad in an edition (the desk's manual placement; paid bookings come from ads)."""
+    ensure_unpublished(edition)
     if position not in ("full", "ear", "bottom"):
         raise RuleError(msg("ad.position", "广告位置无效", "invalid ad position"))
     if not 1 <= page <= edition.page_count:

@@ -25,6 +25,7 @@ from notices_app.rules.messages import RuleError, msg
 from notices_app.rules.story_text import parse_stories
 from notices_app.rules.text import clean_text, to_fullwidth_punct
 from notices_app.services import storage
+from notices_app.services.editions import ensure_unpublished
 from notices_app.services.errors import Conflict, NotFound
 
 HEAD_MARK = "## "
@@ -179,14 +180,8 @@ def _edition_on(pub: Publication, day: date) -> Edition | None:
 def ensure_open(pub: Publication, day: date | None) -> None:
     """Conflict when the edition of `day` is published: its pages are frozen."""
     ed = _edition_on(pub, day) if day else None
-    if ed is not None and ed.status == "published":
-        raise Conflict(
-            msg(
-                "edition.published",
-                "本期已出版，版面已冻结",
-                "the edition is published and frozen",
-            )
-        )
+    if ed is not None:
+        ensure_unpublished(ed)
 
 
 def stories_on(pub: Publication, day: date) -> list[Story]:
