@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the project needs on a fresh Debian machine: print fonts, PDF tools, a virtualenv
+# Install what the project needs on a fresh Debian machine: print fonts, PDF tools, Chromium, a virtualenv
 # with the pinned Python packages. Safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,8 @@ need_apt=()
 [ -f /usr/share/fonts/truetype/arphic/ukai.ttc ] || need_apt+=(fonts-arphic-ukai)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
+# Real-browser tests drive Debian's Chromium through Playwright; Playwright never downloads a browser.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
