@@ -90,6 +90,49 @@ class BodyBreaks:
             line = end
         return runs, line
 
+    def balance(self, start: int, columns: int, jump_from: bool) -> list[ColumnRun]:
+        """The rest of the body from `start` spread evenly over `columns` columns.
+
+        Column heights (jump line included) stay within `balanced_height`, and each column takes
+        the allowed break nearest its even share of what is left, longer columns first: 55 lines
+        over 6 columns give 10, 9, 9, 9, 9, 9, never 10, 10, 10, 10, 10, 5. A section head may
+        still move a break off the even share, by at most the head and its kept lines.
+        """
+        n, before, after = self.n, self._before, self._after
+        height = self.balanced_height(start, columns, jump_from)
+        runs: list[ColumnRun] = []
+        line, pending = start, jump_from
+        for index in range(columns):
+            if line >= n:
+                break
+            left = columns - index
+            room = height - pending
+            most = before[min(line + room, n)]  # greedy filling: always feasible at `height`
+            if most <= line:
+                continue  # as in `flow`: a head with its kept lines is taller than the column
+            if left == 1:
+                end = most
+            else:
+                share = -(-(n - line + pending) // left) - pending  # even share, rounded up
+                ideal = min(line + max(share, 1), n)
+                # The allowed breaks either side of the share; what is left must still fit the
+                # other columns, and reach only grows with the break, so the greedy break
+                # `most` is the fallback when neither does.
+                below, above = before[ideal], after[ideal - 1]
+                fits = [
+                    b for b in (above, below) if line < b <= most and self._rest_fits(b, left - 1, height)
+                ]
+                end = min(fits, key=lambda b: abs(b - ideal)) if fits else most
+            runs.append(ColumnRun(index, line, end - line, jump_from=pending))
+            pending = False
+            line = end
+        return runs
+
+    def _rest_fits(self, start: int, columns: int, height: int) -> bool:
+        if start >= self.n:
+            return True
+        return columns > 0 and self._reaches_end(start, columns, False, height)
+
     def balanced_height(self, start: int, columns: int, jump_from: bool) -> int:
         """The least column height (jump line included) that holds the rest of the body from
         `start` in `columns` columns; greedy filling at that height is the balanced flow."""

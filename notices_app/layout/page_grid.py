@@ -100,3 +100,21 @@ class PageGrid:
         taken = self._taken[col]
         free = ~taken & ((1 << self.lines) - 1)
         return (free & -free).bit_length() - 1 if free else self.lines
+
+    def free_runs(self, col: int, start: int = 0) -> list[tuple[int, int]]:
+        """The runs of free lines of column `col` at or below `start`, as (first, end) pairs
+        from the top down (`end` exclusive)."""
+        runs: list[tuple[int, int]] = []
+        taken = self._taken[col]
+        line = max(0, start)
+        while line < self.lines:
+            free = ~taken >> line
+            first = line + (free & -free).bit_length() - 1  # the next free line
+            if first >= self.lines:
+                break
+            below = taken >> first
+            end = self.lines if not below else first + (below & -below).bit_length() - 1
+            end = min(end, self.lines)
+            runs.append((first, end))
+            line = end
+        return runs
