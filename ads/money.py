@@ -34,9 +34,10 @@ def parse_yuan(text: str) -> int:
     cleaned = text.strip().replace(",", "").removesuffix("元").removeprefix("¥").strip()
     try:
         value = Decimal(cleaned)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        exact = value.is_finite() and value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # not a number, or more digits than the decimal context holds
+        exact = False
+    if not exact:
         raise RuleError(
             msg("money.invalid", "金额格式无效：{value}", "Not an amount in yuan: {value}", value=text)
         )

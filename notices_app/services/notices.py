@@ -193,7 +193,11 @@ def transition(
     if action in workflow.REASON_REQUIRED:
         notice.editor_reason = reason
     _log(notice, actor, action, old_state, new_state, reason)
+    from notices_app.services import payments  # late: payments reads notices in its hooks
+
+    payments.notice_transitioned(notice, action, old_state, actor, before_cutoff=before_cutoff)
     db.session.commit()
+    payments.flush_outbox()  # refunds the transition decided go to Stripe after the commit
     return notice
 
 

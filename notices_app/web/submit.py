@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
-from notices_app.extensions import db
+from notices_app.extensions import db, limiter
 from notices_app.forms import NOTICE_FORMS
 from notices_app.models import Notice
 from notices_app.rules import workflow
@@ -16,9 +16,12 @@ from notices_app.services.errors import Conflict, FieldErrors, NotFound
 from notices_app.web.access import allow
 from notices_app.web.i18n import t
 from notices_app.web.notice_input import build_form, parse_run_dates, validated_input
+from notices_app.web.security import limit_from_config
 
 bp = Blueprint("submit", __name__, url_prefix="/notices")
 FILERS = ("filer", "editor", "admin")
+# Creating, editing, submitting and withdrawing notices draw on one budget per user.
+submission_limit = limiter.shared_limit(limit_from_config("RATELIMIT_SUBMIT"), "submission", methods=["POST"])
 
 
 def _notice_or_404(notice_id: int) -> Notice:
@@ -73,12 +76,14 @@ def _form_page(kind: str, notice: Notice | None) -> Any:
 
 @bp.route("/new/<kind>", methods=["GET", "POST"])
 @allow(*FILERS)
+@submission_limit
 def new(kind: str) -> Any:
     return _form_page(kind, None)
 
 
 @bp.route("/<int:notice_id>/edit", methods=["GET", "POST"])
 @allow(*FILERS)
+@submission_limit
 def edit(notice_id: int) -> Any:
     notice = _notice_or_404(notice_id)
     return _form_page(notice.kind, notice)
@@ -97,6 +102,7 @@ def show(notice_id: int) -> Any:
 
 @bp.route("/<int:notice_id>/<any(submit, withdraw):action>", methods=["POST"])
 @allow(*FILERS)
+@submission_limit
 def act(notice_id: int, action: str) -> Any:
     _notice_or_404(notice_id)
     try:
@@ -122,6 +128,7 @@ def preview(notice_id: int, fmt: str) -> Response:
 
 @bp.route("/live/<kind>", methods=["POST"])
 @allow(*FILERS)
+@limiter.limit(limit_from_config("RATELIMIT_LIVE_PREVIEW"))
 def live(kind: str) -> Any:
     """Debounced from the form while the filer types: the typeset preview and the binding price."""
     if kind not in NOTICE_FORMS:
