@@ -12,6 +12,7 @@ TrimBox = the trim, BleedBox = trim + bleed, all in the same coordinates as the 
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -351,14 +352,40 @@ def render_edition(
     return tuple(renderer.render(page, content) for page in layout.pages)
 
 
+_SUBSET_TAG = re.compile(r"^/([A-Z]{6})\+(.+)$")
+
+
+def _retag_subsets(page: pikepdf.Page, number: int) -> None:
+    """Make the page's font subset tags unique in the edition file.
+
+    ReportLab starts every document's subsets at AAAAAA; joined pages would carry different
+    subsets under one name (/AAAAAA+UMingCN-0), which the PDF specification forbids and some RIPs
+    resolve by using one subset for all. The tag becomes two letters for the page and the last four
+    of ReportLab's own.
+    """
+    prefix = chr(65 + (number // 26) % 26) + chr(65 + number % 26)
+    fonts = page.obj.get("/Resources", pikepdf.Dictionary()).get("/Font", pikepdf.Dictionary())
+    for _, font in fonts.items():
+        m = _SUBSET_TAG.match(str(font.get("/BaseFont", "")))
+        if not m:
+            continue
+        name = pikepdf.Name(f"/{prefix}{m.group(1)[2:]}+{m.group(2)}")
+        font.BaseFont = name
+        desc = font.get("/FontDescriptor")
+        if isinstance(desc, pikepdf.Dictionary) and "/FontName" in desc:
+            desc.FontName = name
+
+
 def combine_pages(pages: Sequence[bytes]) -> bytes:
     """Join page PDFs into one edition PDF with reproducible bytes (fixed /ID, no dates)."""
     out = BytesIO()
     with ExitStack() as stack:
         pdf = stack.enter_context(pikepdf.new())
-        for data in pages:
+        for number, data in enumerate(pages, start=1):
             # Source documents must stay open until the save: pikepdf copies pages lazily.
             src = stack.enter_context(pikepdf.open(BytesIO(data)))
+            for page in src.pages:
+                _retag_subsets(page, number)
             pdf.pages.extend(src.pages)
         pdf.save(out, deterministic_id=True, compress_streams=True, linearize=False)
     return out.getvalue()

@@ -1,5 +1,5 @@
 // The editors' desk: show/hide the block outlines on the page images, keep the rebuild button
-// from being pressed twice while a build runs, confirm deletions.
+// from being pressed twice while a build runs.
 (function () {
   "use strict";
   var toggle = document.querySelector("[data-toggle-outlines]");
@@ -17,11 +17,5 @@
       }
     });
   });
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) {
-        event.preventDefault();
-      }
-    });
-  });
+  // form[data-confirm] is handled site-wide by site.js.
 })();

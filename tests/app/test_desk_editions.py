@@ -229,9 +229,9 @@ def test_planner_draws_thumbnails_outlines_overflow_and_preflight(
         assert f"{base}/page-{n}.pdf" in page
     assert f"{base}/edition.pdf" in page
     # Outlines at the recorded percentages, coloured by kind, titled.
-    story = re.search(r'<div class="blk blk-story" style="([^"]+)"[^>]*><span>([^<]+)</span>', page)
+    story = re.search(r'<div class="blk blk-story" data-rect="([^"]+)"[^>]*><span>([^<]+)</span>', page)
     assert story is not None
-    assert story.group(1) == "left: 5.5%; top: 6.25%; width: 60.0%; height: 30.0%;"
+    assert story.group(1) == "5.5 6.25 60.0 30.0"  # left top width height, placed by static/site.js
     assert story.group(2) == "政务微博上线运行"
     assert 'class="blk blk-ad"' in page and "邢台九龙峡旅游广告" in page
     assert 'class="blk blk-notice"' in page and "解除劳动关系公告 · 中航钛业有限公司" in page

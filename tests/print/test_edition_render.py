@@ -412,3 +412,31 @@ def test_edition_with_overflow_is_not_built(edition: Edition, fonts: FontSet, ge
     with pytest.raises(EditionOverflow, match="no room") as exc:
         render_edition(layout, edition.content, geometry, fonts, INFO)
     assert exc.value.overflow == layout.overflow
+
+
+def test_the_edition_file_gives_every_page_its_own_font_subset_names() -> None:
+    import io as _io
+
+    import pikepdf as _pikepdf
+
+    from print.edition_pdf import combine_pages
+
+    def one_page(text: str) -> bytes:
+        from print.fonts import default_fonts
+        from print.pdfcanvas import finish, new_canvas
+
+        buf = _io.BytesIO()
+        canvas = new_canvas(buf, 200, 200, default_fonts())
+        canvas.setFont(default_fonts().font_name("body"), 9)
+        canvas.drawString(10, 100, text)
+        return finish(canvas, buf)
+
+    whole = combine_pages([one_page("淄博发布"), one_page("政务微博")])
+    names: list[str] = []
+    with _pikepdf.open(_io.BytesIO(whole)) as doc:
+        for page in doc.pages:
+            for _, font in page.obj.Resources.Font.items():
+                names.append(str(font.BaseFont))
+                assert str(font.FontDescriptor.FontName) == str(font.BaseFont)
+    assert len(names) == 2 and len(set(names)) == 2
+    assert all(n.split("+")[1] == names[0].split("+")[1] for n in names)
