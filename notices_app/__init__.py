@@ -24,18 +24,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["STORAGE_DIR"] = app.instance_path + "/storage"
 
     from notices_app import models  # noqa: F401  (registers every table on the metadata)
+    from notices_app.db_sqlite import init_app as init_sqlite
     from notices_app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
+    init_sqlite(app)  # busy timeout for concurrent booking claims
     migrate.init_app(
         app, db, directory=str(app.root_path) + "/migrations", render_as_batch=True, compare_type=True
     )
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from notices_app.web import register_web
+    from notices_app.web import register_web, security
 
     register_web(app)
+    security.init_app(app)  # after the blueprints: headers, cookies, rate limits
 
     from notices_app.cli import register_cli
 

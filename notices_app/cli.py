@@ -9,6 +9,8 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from notices_app.cli_payments import register_payments_cli
+from notices_app.cli_publish import add_publish_commands
 from notices_app.extensions import db
 from notices_app.models import ROLES, Edition
 from notices_app.rules.messages import RuleError
@@ -129,4 +131,6 @@ def register_cli(app: Flask) -> None:
             raise SystemExit(1)
         click.echo(f"印前检查通过 / preflight passed · build {build.number}")
 
+    add_publish_commands(edition)
     app.cli.add_command(edition)
+    register_payments_cli(app)

@@ -15,6 +15,30 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Plain http on a laptop or LAN demo would drop a Secure cookie; production forces it on
+    # (and the __Host- name below) in notices_app/web/security.py.
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # NOTICES_PRODUCTION=true: __Host- Secure session cookie, HSTS, Redis rate limits, a real secret.
+    PRODUCTION = False
+    PRODUCTION_SESSION_COOKIE_NAME = "__Host-session"
+    HSTS_SECONDS = 63072000
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none).
+    TRUSTED_PROXIES = 0
+    # Rate limits (Flask-Limiter syntax, ";" between several). None: on, except under TESTING.
+    RATELIMIT_ENABLED: bool | None = None
+    # Empty: Redis at REDIS_URL when set, else memory (one process: the demo and the tests).
+    RATELIMIT_STORAGE_URI = ""
+    RATELIMIT_KEY_PREFIX = "notices"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count in memory rather than fail
+    RATELIMIT_LOGIN = "10 per minute;60 per hour"
+    RATELIMIT_SIGNUP = "5 per hour;20 per day"
+    RATELIMIT_PASSWORD = "10 per hour"
+    RATELIMIT_SUBMIT = "30 per minute;300 per hour"
+    RATELIMIT_LIVE_PREVIEW = "120 per minute"
+    RATELIMIT_API = "120 per minute;3000 per hour"
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
     STRIPE_API_BASE = ""

@@ -66,3 +66,31 @@ class SignupForm(FlaskForm):
     password = PasswordField(
         "密码(至少8位)", filters=[_clean], validators=[_Required("请填写密码", "Password is required")]
     )
+
+
+class PasswordForm(FlaskForm):
+    """Change one's password: the current one, then the new one twice."""
+
+    class Meta:
+        lang = "zh"
+
+    current_password = PasswordField(
+        "当前密码",
+        filters=[_clean],
+        validators=[_Required("请填写当前密码", "The current password is required")],
+    )
+    new_password = PasswordField(
+        "新密码(至少8位)",
+        filters=[_clean],
+        validators=[_Required("请填写新密码", "A new password is required")],
+    )
+    confirm = PasswordField(
+        "再次输入新密码",
+        filters=[_clean],
+        validators=[_Required("请再次输入新密码", "Repeat the new password")],
+    )
+
+    def validate_confirm(self, field: PasswordField) -> None:
+        if field.data != self.new_password.data:
+            lang = getattr(self.meta, "lang", "zh")
+            raise ValidationError("Passwords differ" if lang == "en" else "两次输入的新密码不一致")

@@ -78,6 +78,22 @@ def user_for_session(user_key: str) -> User | None:
 
 
 def revoke_sessions(user: User) -> None:
+    """End every browser session of `user` (API tokens are separate and stay)."""
+    user.session_version += 1
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; every session of `user` ends.
+
+    Raises RuleError (code "user.current_password" or "user.password") and changes nothing
+    when the current password is wrong or the new one is too short.
+    """
+    if "\x00" in current or not check_password_hash(user.password_hash, current):
+        raise RuleError(msg("user.current_password", "当前密码不正确", "The current password is wrong"))
+    if len(new) < 8:
+        raise RuleError(msg("user.password", "密码至少需要8位", "The password needs at least 8 characters"))
+    user.password_hash = generate_password_hash(new, method="scrypt")
     user.session_version += 1
     db.session.commit()
 

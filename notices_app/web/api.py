@@ -78,7 +78,7 @@ def editions() -> Any:
     try:
         start = date.fromisoformat(request.args.get("from") or today.isoformat())
         end = date.fromisoformat(request.args.get("to") or (start + timedelta(days=14)).isoformat())
-    except ValueError as err:
+    except (ValueError, OverflowError) as err:  # OverflowError: 14 days after 9999-12-31
         raise FieldErrors(
             {"from": ["日期格式应为 YYYY-MM-DD" if g.lang == "zh" else "Dates are YYYY-MM-DD"]}
         ) from err

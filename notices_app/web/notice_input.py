@@ -68,7 +68,7 @@ def json_input(payload: Any) -> NoticeInput:
     if not isinstance(payload, dict):
         raise FieldErrors({"_": [msg("json", "请求体应为 JSON 对象", "The body must be a JSON object")]})
     kind = payload.get("kind")
-    if kind not in NOTICE_FORMS:
+    if not isinstance(kind, str) or kind not in NOTICE_FORMS:  # a list or object is unhashable
         raise FieldErrors(
             {
                 "kind": [

@@ -108,6 +108,95 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/notices/{notice_id}/request_changes": {"post": decide},
             "/api/v1/notices/{notice_id}/preview.pdf": {"get": binary},
             "/api/v1/notices/{notice_id}/preview.png": {"get": png},
+            "/api/v1/notices/{notice_id}/proof.pdf": {
+                "get": {
+                    "summary": "登报证明 / proof of publication (once published)",
+                    "parameters": [
+                        NOTICE_ID,
+                        {
+                            "name": "date",
+                            "in": "query",
+                            "description": "the run date (default: the latest published run)",
+                            "schema": {"type": "string", "format": "date"},
+                        },
+                    ],
+                    "responses": {
+                        "200": _resp(
+                            "the certificate", {"type": "string", "format": "binary"}, "application/pdf"
+                        ),
+                        **_errors(401, 404),
+                    },
+                }
+            },
+            "/api/v1/public/notices": {
+                "get": {
+                    "summary": "公告检索 / search published notices (web copies, masked; no token)",
+                    "security": [],
+                    "parameters": [
+                        {
+                            "name": name,
+                            "in": "query",
+                            "description": desc,
+                            "schema": {"type": "string", "maxLength": 200},
+                        }
+                        for name, desc in (
+                            ("q", "substrings (space-separated, all must occur) of the text, name or codes"),
+                            ("org", "part of the organisation name"),
+                            ("code", "统一社会信用代码 / 注册号, whole or part"),
+                        )
+                    ]
+                    + [
+                        # An empty value means "not given" (what an HTML form sends).
+                        {
+                            "name": "kind",
+                            "in": "query",
+                            "schema": {"enum": ["lost_license", "termination", "general", ""]},
+                        },
+                        *(
+                            {
+                                "name": name,
+                                "in": "query",
+                                "schema": {"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]},
+                            }
+                            for name in ("from", "to")
+                        ),
+                        *(
+                            {
+                                "name": name,
+                                "in": "query",
+                                "schema": {
+                                    "anyOf": [
+                                        {"type": "integer", "minimum": 1, "maximum": high},
+                                        {"const": ""},
+                                    ]
+                                },
+                            }
+                            for name, high in (("page", 500), ("per_page", 100))
+                        ),
+                    ],
+                    "responses": {
+                        "200": _resp(
+                            "newest run date first; total is exact when total_exact, else a lower bound",
+                            {
+                                "type": "object",
+                                "required": ["items", "total", "total_exact", "page", "per_page", "has_next"],
+                                "properties": {
+                                    "items": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/PublicNotice"},
+                                    },
+                                    "total": {"type": "integer"},
+                                    "total_exact": {"type": "boolean"},
+                                    "page": {"type": "integer"},
+                                    "per_page": {"type": "integer"},
+                                    "has_next": {"type": "boolean"},
+                                },
+                            },
+                        ),
+                        **_errors(422),
+                    },
+                }
+            },
             "/api/v1/me": {
                 "get": {"responses": {"200": _resp("the caller", {"type": "object"}), **_errors(401)}}
             },
@@ -135,6 +224,21 @@ def openapi_document() -> dict[str, Any]:
                         "kind": {"enum": ["lost_license", "termination", "general"]},
                         "fields": {"type": "object"},
                         "run_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
+                    },
+                },
+                "PublicNotice": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "kind": {"type": "string"},
+                        "title": {"type": "string"},
+                        "org_name": {"type": "string"},
+                        "credit_code": {"type": ["string", "null"]},
+                        "reg_number": {"type": ["string", "null"]},
+                        "run_date": {"type": "string", "format": "date"},
+                        "page": {"type": "integer"},
+                        "web_text": {"type": "string", "description": "the masked web version"},
+                        "permalink": {"type": "string"},
                     },
                 },
                 "Notice": {

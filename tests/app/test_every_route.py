@@ -15,14 +15,18 @@ from werkzeug.routing import IntegerConverter
 
 from notices_app.extensions import db
 from notices_app.models import Notice
+from notices_app.services import bookings, payments
 from notices_app.services import notices as svc
 from notices_app.web.access import ANY_USER, PUBLIC, rule_for
 
 ROLES = (None, "filer", "advertiser", "editor", "admin")
 
 
-def _concrete_paths(app: Flask, notice_id: int) -> list[tuple[str, str, str]]:
-    """(endpoint, method, path) for every route, with arguments filled in."""
+def _concrete_paths(
+    app: Flask, notice_id: int, known: dict[str, Any] | None = None
+) -> list[tuple[str, str, str]]:
+    """(endpoint, method, path) for every route, with arguments filled in (`known`: real values
+    by argument name, e.g. a payment reference)."""
     out = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
@@ -32,6 +36,8 @@ def _concrete_paths(app: Flask, notice_id: int) -> list[tuple[str, str, str]]:
             conv = rule._converters[arg]
             if arg == "notice_id":
                 values[arg] = notice_id
+            elif known and arg in known:
+                values[arg] = known[arg]
             elif arg == "kind":
                 values[arg] = "termination"
             elif hasattr(conv, "items"):
@@ -49,12 +55,35 @@ def _concrete_paths(app: Flask, notice_id: int) -> list[tuple[str, str, str]]:
     return out
 
 
+def _ad_day(pub: Any) -> list[Any]:
+    from notices_app.models import utcnow
+    from notices_app.services.notices import publication_calendar
+
+    cal = publication_calendar(pub)
+    return cal.publishing_dates(cal.first_open_date(utcnow()), 6)[-1:]
+
+
 def test_every_route_for_every_role(app: Flask, users, pub, seed_fields) -> None:
     owner = users("filer", org="中航钛业有限公司")
     notice = svc.create_notice(owner, svc.NoticeInput("termination", seed_fields["termination"], [], True))
     accounts = {role: users(role, org="中航钛业有限公司") if role else None for role in ROLES}
+    payment = payments.open_payment(
+        purpose="notice",
+        amount_fen=4500,
+        org_id=owner.org_id,
+        user_id=owner.id,
+        description="#",
+        notice_id=notice.id,
+    )
+    db.session.commit()
+    known = {"reference": payment.reference, "month": payment.created_at.strftime("%Y-%m")}
+    # An ad order of the advertiser's, so /ads/orders/… and /ads/bookings/<id>/… reach a real one.
+    order = bookings.hold(
+        accounts["advertiser"], _ad_day(pub), "band", 2, 0, template=bookings.TemplateAd("广告", "周末特惠")
+    )
+    known.update(order_ref=order.order_ref, booking_id=order.bookings[0].id)
     checked = 0
-    for endpoint, method, path in _concrete_paths(app, notice.id):
+    for endpoint, method, path in _concrete_paths(app, notice.id, known):
         with app.test_request_context():
             rule = rule_for(endpoint)
         assert rule is not None, endpoint
