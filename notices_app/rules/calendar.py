@@ -135,6 +135,8 @@ class PublishingCalendar:
         for _ in range(_MAX_LOOKBACK_DAYS):
             if remaining == 0:
                 return datetime.combine(d, self.cutoff_time, tzinfo=self.tz)
+            if d == date.min:
+                break
             d -= timedelta(days=1)
             if self.is_working_day(d):
                 remaining -= 1

@@ -82,6 +82,11 @@ def editions() -> Any:
         raise FieldErrors(
             {"from": ["日期格式应为 YYYY-MM-DD" if g.lang == "zh" else "Dates are YYYY-MM-DD"]}
         ) from err
+    if not (date(2000, 1, 1) <= start and end <= date(2099, 12, 31)):
+        # The calendar looks back from a date for its cut-off: year 1 has nothing before it.
+        raise FieldErrors(
+            {"from": ["日期须在2000年至2099年之间" if g.lang == "zh" else "Dates must lie in 2000-2099"]}
+        )
     if end < start or (end - start).days > 366:
         raise FieldErrors(
             {"to": ["日期范围无效(最长一年)" if g.lang == "zh" else "Invalid range (one year at most)"]}
