@@ -18,6 +18,20 @@ class _Required:
             raise ValidationError(self.en if lang == "en" else self.zh)
 
 
+class _MaxLength:
+    """Longer than the column holds: a field error, never a database error (PostgreSQL refuses it)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __call__(self, form: FlaskForm, field: object) -> None:
+        data = getattr(field, "data", None)
+        if data and len(str(data)) > self.limit:
+            lang = getattr(form.meta, "lang", "zh")
+            zh, en = f"最多{self.limit}个字符", f"At most {self.limit} characters"
+            raise ValidationError(en if lang == "en" else zh)
+
+
 def _clean(value: object) -> object:
     # Control characters (a NUL byte above all: PostgreSQL refuses it in text) never reach a query.
     from notices_app.rules.text import clean_text
@@ -57,12 +71,16 @@ class SignupForm(FlaskForm):
     org_name = StringField(
         "单位名称",
         filters=[_clean],
-        validators=[_Required("请填写单位名称", "Organisation name is required")],
+        validators=[_Required("请填写单位名称", "Organisation name is required"), _MaxLength(200)],
     )
     credit_code = StringField("统一社会信用代码", filters=[_clean], validators=[_CreditCode()])
-    contact_name = StringField("联系人", filters=[_clean])
-    contact_phone = StringField("联系电话", filters=[_clean])
-    email = EmailField("邮箱", filters=[_clean], validators=[_Required("请填写邮箱", "E-mail is required")])
+    contact_name = StringField("联系人", filters=[_clean], validators=[_MaxLength(100)])
+    contact_phone = StringField("联系电话", filters=[_clean], validators=[_MaxLength(40)])
+    email = EmailField(
+        "邮箱",
+        filters=[_clean],
+        validators=[_Required("请填写邮箱", "E-mail is required"), _MaxLength(254)],
+    )
     password = PasswordField(
         "密码(至少8位)", filters=[_clean], validators=[_Required("请填写密码", "Password is required")]
     )

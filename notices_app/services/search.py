@@ -47,7 +47,7 @@ SEARCH_INDEXES = frozenset(
         "ix_published_notice_org_name_trgm",
         "ix_published_notice_credit_code_trgm",
         "ix_published_notice_reg_number_trgm",
-        "ix_notice_corrects_id",  # for the permalink page; belongs in the model (index=True)
+        "ix_notice_corrections",  # notice.corrects_id, for the permalink page
     }
 )
 
