@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import ValidationError
@@ -30,6 +32,18 @@ class _MaxLength:
             lang = getattr(form.meta, "lang", "zh")
             zh, en = f"最多{self.limit}个字符", f"At most {self.limit} characters"
             raise ValidationError(en if lang == "en" else zh)
+
+
+class _EmailShape:
+    """An address a mail server could deliver to: one @, a dotted domain, no spaces or markup."""
+
+    _SHAPE = re.compile(r"^[^@\s<>\"'(),;:\[\]\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+    def __call__(self, form: FlaskForm, field: object) -> None:
+        data = getattr(field, "data", None)
+        if data and not self._SHAPE.match(str(data)):
+            lang = getattr(form.meta, "lang", "zh")
+            raise ValidationError("E-mail address is not valid" if lang == "en" else "邮箱地址格式不正确")
 
 
 def _clean(value: object) -> object:
@@ -79,7 +93,7 @@ class SignupForm(FlaskForm):
     email = EmailField(
         "邮箱",
         filters=[_clean],
-        validators=[_Required("请填写邮箱", "E-mail is required"), _MaxLength(254)],
+        validators=[_Required("请填写邮箱", "E-mail is required"), _MaxLength(254), _EmailShape()],
     )
     password = PasswordField(
         "密码(至少8位)", filters=[_clean], validators=[_Required("请填写密码", "Password is required")]

@@ -83,6 +83,7 @@ _PAID_HOOKS: dict[str, list[Hook]] = {}
 _EXPIRED_HOOKS: dict[str, list[Hook]] = {}
 _AFTER_COMMIT = "payments.after_commit"
 _ACTOR = "payments.actor"
+_IN_HOOK = "payments.in_hook"
 
 
 # --- hooks -----------------------------------------------------------------------------------
@@ -315,9 +316,24 @@ def _to_paid(
             payment, payment.amount_fen, "重复付款,全额退还 / duplicate payment, refunded in full", "system"
         )
         return True
-    for hook in list(_PAID_HOOKS.get(payment.purpose, ())):
-        hook(payment)
+    _run_hooks(_PAID_HOOKS, payment)
     return True
+
+
+def _run_hooks(table: dict[str, list[Hook]], payment: Payment) -> None:
+    # While a hook runs, refund() and cancel_payment() join this transaction instead of
+    # committing in the middle of it (the caller commits, then sends what was queued).
+    depth = db.session.info.get(_IN_HOOK, 0)
+    db.session.info[_IN_HOOK] = depth + 1
+    try:
+        for hook in list(table.get(payment.purpose, ())):
+            hook(payment)
+    finally:
+        db.session.info[_IN_HOOK] = depth
+
+
+def _in_hook() -> bool:
+    return bool(db.session.info.get(_IN_HOOK))
 
 
 def _order_paid_elsewhere(payment: Payment) -> bool:
@@ -337,8 +353,7 @@ def _to_expired(payment: Payment, source: str, *, event_id: str | None = None, *
         return False
     old, payment.status = payment.status, new
     _log(payment, source, new, from_status=old, event_id=event_id, **detail)
-    for hook in list(_EXPIRED_HOOKS.get(payment.purpose, ())):
-        hook(payment)
+    _run_hooks(_EXPIRED_HOOKS, payment)
     return True
 
 
@@ -927,12 +942,15 @@ def refund(payment: Payment, amount_fen: int, reason: str, actor: User | None = 
     Stripe payments go to Stripe with idempotency key `refund-<reference>-<n>` and end refunded
     or refund_failed; offline refunds wait for an editor to hand the money back; invoice refunds
     are credits, refunded at once. Raises Conflict (not paid) or FieldErrors (amount).
+    Called from an on_paid / on_expired hook, it only records the refund in the hook's
+    transaction; it is sent once that transaction commits.
     """
+    source = "editor" if actor is not None and actor.is_staff else "system"
     locked = _locked(payment.id)
+    if _in_hook():
+        return _create_refund(locked, amount_fen, reason, source, actor)
     try:
-        created = _create_refund(
-            locked, amount_fen, reason, "editor" if actor is not None and actor.is_staff else "system", actor
-        )
+        created = _create_refund(locked, amount_fen, reason, source, actor)
     except (Conflict, FieldErrors):
         db.session.rollback()
         raise
@@ -1139,9 +1157,12 @@ def _mark_at_counter(payment: Payment, actor: User | None, note: str) -> Payment
 
 
 def cancel_payment(payment: Payment, reason: str) -> Payment:
-    """Cancel a pending payment (nothing else changes) and close its Checkout Session."""
+    """Cancel a pending payment (nothing else changes) and close its Checkout Session (within a
+    hook: in the hook's transaction, closed after it commits)."""
     locked = _locked(payment.id)
     _to_cancelled(locked, "system", reason)
+    if _in_hook():
+        return locked
     db.session.commit()
     flush_outbox()
     return locked

@@ -106,10 +106,12 @@ def _publication() -> Publication:
 
 
 def _parse_day(value: str | None) -> date | None:
+    """A date the calendar can work with (2000-2099), else None: the caller uses its default."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and date(2000, 1, 1) <= day <= date(2099, 12, 31) else None
 
 
 def _today(pub: Publication) -> date:

@@ -210,3 +210,56 @@ def test_invoiced_customers_are_charged_on_account_and_credited(users, pub, seed
     assert state(payment.id) == ("paid", 0, [], "submitted")
     svc.transition(notice.id, "reject", users("editor"), reason="材料不全")
     assert state(payment.id) == ("paid", payment.amount_fen, [(payment.amount_fen, "refunded")], "rejected")
+
+
+@pytest.fixture
+def booking_hook() -> Iterator[list]:
+    """A temporary extra on_paid("booking") hook; the list holds what it should do."""
+    plan: list = []
+
+    def hook(payment: Payment) -> None:
+        for step in plan:
+            if step == "refund":
+                payments.refund(payment, 1000, "hook refund")
+            elif step == "fail":
+                raise RuntimeError("hook failed")
+
+    hooks = payments._PAID_HOOKS.setdefault("booking", [])
+    hooks.append(hook)
+    try:
+        yield plan
+    finally:
+        hooks.remove(hook)
+
+
+def _booking_payment(users) -> Payment:
+    advertiser = users("advertiser", org="某广告代理公司")
+    payment = payments.open_payment(
+        purpose="booking",
+        amount_fen=50_000,
+        org_id=advertiser.org_id,
+        user_id=advertiser.id,
+        description="广告预订 / ad booking",
+        order_ref="ORD-HOOK",
+    )
+    db.session.commit()
+    return payment
+
+
+def test_a_hook_that_refunds_joins_the_hooks_transaction(stripe, client, users, booking_hook) -> None:
+    from notices_app.models import StripeEvent
+
+    payment = _booking_payment(users)
+    event = stripe.pay(checkout(payment))
+    booking_hook[:] = ["refund", "fail"]
+    assert deliver(client, event).status_code == 500  # Stripe will deliver it again
+    # Nothing of the failed attempt was kept: not the payment, not the refund, not the event.
+    assert state(payment.id) == ("pending", 0, [], None)
+    assert db.session.query(StripeEvent).count() == 0
+    assert stripe.calls("POST", "/v1/refunds") == []
+
+    booking_hook[:] = ["refund"]
+    assert deliver(client, event).get_data(as_text=True) == "paid"
+    assert state(payment.id) == ("paid", 1000, [(1000, "refunded")], None)
+    (call,) = stripe.calls("POST", "/v1/refunds")  # sent once, after the commit
+    assert call.idempotency_key == "refund-BORD-HOOK-1-1"
