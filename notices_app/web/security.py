@@ -15,8 +15,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import flask
 from flask import Flask, Response, abort, current_app, g, jsonify, render_template, request
 from flask_limiter import RateLimitExceeded
+from werkzeug.datastructures import MultiDict
+from werkzeug.utils import cached_property
 
 from notices_app.extensions import limiter
 from notices_app.web.access import is_api
@@ -99,16 +102,38 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target if target is not None and is_local_path(target) else fallback
 
 
-# --- ids in URLs -----------------------------------------------------------------------------------
+# --- values the database cannot even compare -----------------------------------------------------
 
-# Werkzeug's <int:…> takes any number of digits; SQLite and PostgreSQL integers stop at 2**63-1
-# and a bigger one makes the driver raise (a 500) instead of finding nothing.
-_ID_RANGE = range(-(2**63), 2**63)
+# Werkzeug's <int:…> takes any number of digits, but the ids are PostgreSQL `integer` columns: a
+# bigger number, or a NUL character in a string, makes the driver raise (a 500) where the query
+# should simply find nothing.
+_ID_RANGE = range(-(2**31), 2**31)
 
 
-def _ids_in_range(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and any(type(v) is int and v not in _ID_RANGE for v in values.values()):
+def url_value_fits(value: Any) -> bool:
+    """True when a URL value can be looked up: an int within `integer`, a string without NUL."""
+    if type(value) is int:
+        return value in _ID_RANGE
+    return not (isinstance(value, str) and "\x00" in value)
+
+
+def _url_values_fit(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if values and not all(url_value_fits(v) for v in values.values()):
         abort(404)
+
+
+class Request(flask.Request):
+    """The app's request: query values arrive without NUL. They reach filters and searches as
+    typed, PostgreSQL refuses to compare text holding a NUL (a 500), and no real link has %00."""
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        raw: MultiDict[str, str] = flask.Request.args.fget(self)  # type: ignore[attr-defined]
+        if not any("\x00" in key or "\x00" in value for key, value in raw.items(multi=True)):
+            return raw
+        return self.parameter_storage_class(
+            (key.replace("\x00", ""), value.replace("\x00", "")) for key, value in raw.items(multi=True)
+        )
 
 
 # --- access rules -----------------------------------------------------------------------------------
@@ -239,7 +264,8 @@ def init_app(app: Flask) -> None:
     _configure_cookies(app)
     _trust_proxies(app)
     _init_limiter(app)
-    app.url_value_preprocessor(_ids_in_range)
+    app.request_class = Request
+    app.url_value_preprocessor(_url_values_fit)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(_security_headers)
     for endpoint in unguarded_endpoints(app):

@@ -133,30 +133,43 @@ def cheap_password_hashing() -> Iterator[None]:
         yield
 
 
-def _no_fsync(dbapi_connection: Any, connection_record: Any) -> None:
+def _synchronous(dbapi_connection: Any, off: bool) -> None:
     import sqlite3
 
-    cursor = dbapi_connection.cursor()
+    if dbapi_connection is None:  # invalidated on its way back to the pool
+        return
     if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor.execute("PRAGMA synchronous = OFF")
-    else:
-        cursor.execute("SET synchronous_commit TO off")
-    cursor.close()
+        dbapi_connection.execute(f"PRAGMA synchronous = {'OFF' if off else 'FULL'}")
+        return
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off" if off else "RESET synchronous_commit")
+    dbapi_connection.commit()  # psycopg opened a transaction for the SET; the pool wants it idle
+
+
+def _fsync_off(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    _synchronous(dbapi_connection, off=True)
+
+
+def _fsync_on(dbapi_connection: Any, connection_record: Any) -> None:
+    _synchronous(dbapi_connection, off=False)
 
 
 @contextmanager
 def fast_commits() -> Iterator[None]:
     """Commits without waiting for the disk while fuzzing: a throwaway test database needs no
-    durability, and an fsync (~25 ms on a VM disk) per commit would dominate every example."""
+    durability, and an fsync (~25 ms on a VM disk) per commit could dominate every example.
+    Set on each connection as it leaves the pool and undone as it returns, so no connection
+    keeps the setting and none is discarded (a discarded psycopg connection warns when freed)."""
     engine = db.engine
-    engine.dispose()  # connections opened from now on get the setting
-    sa.event.listen(engine, "connect", _no_fsync)
+    db.session.remove()
+    sa.event.listen(engine, "checkout", _fsync_off)
+    sa.event.listen(engine, "checkin", _fsync_on)
     try:
         yield
     finally:
         db.session.remove()
-        sa.event.remove(engine, "connect", _no_fsync)
-        engine.dispose()
+        sa.event.remove(engine, "checkout", _fsync_off)
+        sa.event.remove(engine, "checkin", _fsync_on)
 
 
 def wipe_database() -> None:

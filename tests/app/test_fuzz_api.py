@@ -152,13 +152,15 @@ def test_every_api_endpoint_survives_hostile_input(
         elif req["token"] == "junk":
             headers["Authorization"] = "Bearer ntk_" + "x" * 40
         path = fill(app, route.rule, req["values"])
-        resp = client.open(path, method=method, headers=headers, query_string=req["query"], **req["body"])
-        assert resp.status_code < 500, resp.get_data(as_text=True)[:300]
-        if resp.status_code >= 400:
-            assert resp.mimetype == "application/json", (resp.status_code, resp.mimetype)
-            assert _errors_shape(resp.get_json()), resp.get_data(as_text=True)[:300]
-        elif resp.mimetype == "application/json":
-            assert isinstance(resp.get_json(), dict)
+        with client.open(
+            path, method=method, headers=headers, query_string=req["query"], **req["body"]
+        ) as resp:
+            assert resp.status_code < 500, resp.get_data(as_text=True)[:300]
+            if resp.status_code >= 400:
+                assert resp.mimetype == "application/json", (resp.status_code, resp.mimetype)
+                assert _errors_shape(resp.get_json()), resp.get_data(as_text=True)[:300]
+            elif resp.mimetype == "application/json":
+                assert isinstance(resp.get_json(), dict)
 
     with no_new_garbage(), cheap_password_hashing():
         call()
