@@ -4,6 +4,8 @@ The engine decided every block's place in grid units; this renderer only maps th
 (column c → `geometry.column_x(c)`, grid line n → type-area top − n × leading) and asks each
 typeset block to draw itself there. Each page is its own PDF (printers and plate-setters take
 pages one by one); `combine_pages` joins them into the edition file for archives and proofs.
+Booked 中缝 entries (`print.gutter`) are not on the grid: each carries its page and segment and
+is drawn in the margin beside the spine, under the strip's 「广告」 mark.
 
 Page boxes: MediaBox = trim + bleed on every side (or trim + a 12 mm slug with crop marks),
 TrimBox = the trim, BleedBox = trim + bleed, all in the same coordinates as the content.
@@ -26,6 +28,8 @@ from reportlab.pdfgen.canvas import Canvas
 from notices_app.layout.geometry import MM, PageGeometry
 from notices_app.layout.page_types import Box, EditionLayout, Overflow, PageLayout, StoryPlacement
 from print.fonts import FontSet
+from print.gutter import DEFAULT_STYLE as GUTTER_STYLE
+from print.gutter import GutterStyle, TypesetGutterEntry, draw_gutter_mark, gutter_column
 from print.notices import TypesetNotice
 from print.pdfcanvas import BLACK, finish, new_canvas
 from print.stories import TypesetStory, jump_from_text, jump_to_text
@@ -74,6 +78,12 @@ class PageContent:
     notices: Mapping[str, TypesetNotice]
     ads: Mapping[str, Drawable]
 
+    def gutter_entries(self, page: int) -> list[TypesetGutterEntry]:
+        """The 中缝 entries printed beside the spine of `page`, top first. They are booked ads
+        outside the type area, so the layout engine has no box for them: each knows its place."""
+        found = [a for a in self.ads.values() if isinstance(a, TypesetGutterEntry) and a.page == page]
+        return sorted(found, key=lambda e: e.line)
+
 
 @dataclass(frozen=True)
 class FolioStyle:
@@ -116,6 +126,7 @@ class PageRenderer:
 
     folio_style = FolioStyle()
     crop_style = CropMarks()
+    gutter_style: GutterStyle = GUTTER_STYLE
 
     def __init__(
         self,
@@ -167,6 +178,7 @@ class PageRenderer:
         for block in page.blocks:
             source: Mapping[str, Drawable] = content.notices if block.kind == "notice" else content.ads
             source[block.id].draw(canvas, self.x(block.box.col), self.y(block.box.line))
+        self.draw_gutter(canvas, page, content.gutter_entries(page.number))
         if self.crop_marks:
             self.draw_crop_marks(canvas)
         return finish(canvas, buf)
@@ -220,6 +232,40 @@ class PageRenderer:
                     f"{block.kind} {block.id!r} is {item.height_pt:.2f} pt high, its box"
                     f" {block.box.lines} grid lines"
                 )
+        self.check_gutter(page, content.gutter_entries(page.number))
+
+    def check_gutter(self, page: PageLayout, entries: Sequence[TypesetGutterEntry]) -> None:
+        """Refuse 中缝 entries set for another column, off the grid's height or overlapping."""
+        if not entries:
+            return
+        column = gutter_column(self.geometry, page.number, self.gutter_style)
+        lead = self.geometry.leading_pt
+        bottom = 0.0
+        for e in entries:
+            if abs(e.width_pt - column.measure) > _EPS:
+                raise LayoutMismatch(
+                    f"page {page.number}: a 中缝 entry {e.width_pt:.2f} pt wide, the column {column.measure:.2f} pt"
+                )
+            top = e.line * lead
+            if e.line < 1 or top + e.height_pt > self.lines * lead + _EPS or top < bottom - _EPS:
+                raise LayoutMismatch(
+                    f"page {page.number}: the 中缝 entry at grid line {e.line} is off the strip or"
+                    " overlaps the one above it"
+                )
+            bottom = top + e.height_pt
+
+    def draw_gutter(self, canvas: Canvas, page: PageLayout, entries: Sequence[TypesetGutterEntry]) -> None:
+        """The 中缝 beside the spine: the 「广告」 mark in the strip's top grid line, then each
+        entry at its segment. The inventory keeps grid line 0 free for the mark."""
+        if not entries:
+            return
+        column = gutter_column(self.geometry, page.number, self.gutter_style)
+        x = self.offset + column.x
+        draw_gutter_mark(
+            canvas, self.fonts, column, x, self.y(0), entries[0].text_style.level, self.gutter_style
+        )
+        for e in entries:
+            e.draw(canvas, x, self.y(e.line))
 
     def draw_story(self, canvas: Canvas, sp: StoryPlacement, story: TypesetStory) -> None:
         if sp.headline is not None:

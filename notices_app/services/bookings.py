@@ -13,6 +13,11 @@ with "database is locked" when a read lock cannot be upgraded.
 A hold's claims carry its expiry; a later hold deletes expired claims on the cells it wants in
 its own transaction before inserting. Payment confirms (claims made permanent); an expired or
 cancelled payment, or `expire_holds`, frees them.
+
+The 中缝 is booked the same way, one entry per segment of the strip (one cell each): the
+advertiser types a short classified text, priced per 字 (`rules.counting`) on the rate card's
+per-字 rate and minimum, and set in the strip's small type (`print.gutter`); a text longer than
+its segment holds is a field error.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from notices_app.models import (
     utcnow,
 )
 from notices_app.rules.calendar import PublishingCalendar, format_date_zh
+from notices_app.rules.counting import count_zi
 from notices_app.rules.messages import Message, RuleError, msg
 from notices_app.services import payments, storage
 from notices_app.services.errors import Conflict, FieldErrors, NotFound
@@ -56,9 +62,11 @@ from notices_app.services.notices import current_publication, publication_calend
 from notices_app.services.typesetting import geometry_for
 
 DEFAULT_HOLD_MINUTES = 30
-# The 中缝 is sold per 字 at the classifieds counter, and modules need the publication's module
-# size: neither is booked online.
-ONLINE_TYPES = tuple(k for k in SLOT_TYPES if k not in ("gutter", "module"))
+# Modules need the publication's module size: they are booked at the counter.
+ONLINE_TYPES = tuple(k for k in SLOT_TYPES if k != "module")
+GUTTER_MAX_CHARS = 200  # longer than any segment holds; the typesetter gives the real limit
+GUTTER_CONTENT_KEY = "gutter_text"  # AdContent.content of a 中缝 entry
+GUTTER_KIND = "gutter"  # AdBooking.artwork_kind of a 中缝 entry
 ACTIVE_STATES = ("held", "confirmed")
 
 
@@ -139,8 +147,10 @@ def taken_cells(edition: Edition, now: datetime) -> dict[int, set[int]]:
 
 
 def _base_price(card: RateCard, type_key: str, klass: str, now: datetime) -> int | None:
+    # A 中缝 entry's price depends on its 字: one 字 shows the card's minimum, the "from" price.
+    zi = 1 if SLOT_TYPES[type_key].anchor == "gutter" else None
     try:
-        return quote_slot(card, type_key, klass, runs=1, now=now).total_fen
+        return quote_slot(card, type_key, klass, runs=1, zi=zi, now=now).total_fen
     except RuleError:
         return None
 
@@ -346,10 +356,15 @@ def plan_runs(
 
 
 def price_runs(
-    pub: Publication, runs: Sequence[PricedRun], colour: bool, fixed_position: bool, now: datetime
+    pub: Publication,
+    runs: Sequence[PricedRun],
+    colour: bool,
+    fixed_position: bool,
+    now: datetime,
+    zi: int | None = None,
 ) -> tuple[list[Quote], list[int]]:
     """Quotes (one per page class among the runs, the frequency discount over its runs) and each
-    run's share in 分; the shares add up to the quotes' totals exactly."""
+    run's share in 分; the shares add up to the quotes' totals exactly. `zi`: a 中缝 entry's 字."""
     card = rate_card(pub)
     groups: dict[str, list[int]] = {}
     for i, run in enumerate(runs):
@@ -366,6 +381,7 @@ def price_runs(
                 colour=colour,
                 fixed_position=fixed_position,
                 runs=len(members),
+                zi=zi,
                 now=now,
             )
         except RuleError as err:
@@ -474,6 +490,149 @@ def check_template(pub: Publication, template: TemplateAd, slot: Slot) -> Any:
         ) from err
 
 
+# --- the 中缝 ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GutterCapacity:
+    """What one segment of the strip holds: lines of `chars` 字 of the strip's small type."""
+
+    lines: int
+    chars: int
+    size_pt: float
+
+    @property
+    def max_zi(self) -> int:
+        """字 that fit when every line is full (punctuation rules may leave a line short)."""
+        return self.lines * self.chars
+
+
+def gutter_capacity(pub: Publication, slot: Slot) -> GutterCapacity:
+    from print.gutter import DEFAULT_STYLE, entry_lines, gutter_column
+
+    geometry = geometry_for(pub)
+    column = gutter_column(geometry, slot.page, DEFAULT_STYLE)
+    return GutterCapacity(
+        entry_lines(slot.lines * geometry.leading_pt, DEFAULT_STYLE), column.chars, DEFAULT_STYLE.size
+    )
+
+
+def clean_gutter_text(text: str | None) -> str:
+    """The entry as it prints: one paragraph, cleaned; FieldErrors when empty or too long."""
+    from notices_app.rules.text import clean_text, to_fullwidth_punct
+
+    value = to_fullwidth_punct(clean_text(text or "", multiline=False))
+    if not value:
+        raise _field_error(
+            "gutter_text",
+            msg("booking.gutter_empty", "请填写中缝广告内容", "Type the text of the 中缝 entry"),
+        )
+    if len(value) > GUTTER_MAX_CHARS:
+        raise _field_error(
+            "gutter_text",
+            msg(
+                "booking.gutter_long",
+                "中缝广告最多{max}个字符",
+                "A 中缝 entry has at most {max} characters",
+                max=GUTTER_MAX_CHARS,
+            ),
+        )
+    return value
+
+
+def _set_gutter(pub: Publication, text: str, page: int, line: int, lines: int) -> Any:
+    from notices_app.layout.types import Level
+    from print.fonts import default_fonts
+    from print.gutter import typeset_gutter_entry
+
+    geometry = geometry_for(pub)
+    return typeset_gutter_entry(
+        text,
+        geometry,
+        default_fonts(),
+        page=page,
+        line=line,
+        height_pt=lines * geometry.leading_pt,
+        level=Level(pub.clreq_level),
+    )
+
+
+def check_gutter(pub: Publication, text: str, slot: Slot) -> Any:
+    """The 中缝 entry typeset in its segment (a TypesetGutterEntry); FieldErrors if it cannot be."""
+    from print.gutter import GutterEntryTooLong
+    from print.textflow import MissingGlyphs
+
+    try:
+        return _set_gutter(pub, text, slot.page, slot.line, slot.lines)
+    except GutterEntryTooLong as err:
+        raise _field_error(
+            "gutter_text",
+            msg(
+                "booking.gutter_too_long",
+                "内容排成{needed}行，中缝每格只容{lines}行（每行{chars}字）：请删减到约{max}字以内",
+                "The text sets in {needed} lines; a 中缝 segment holds {lines} lines of {chars} 字:"
+                " shorten it to about {max} 字",
+                needed=err.needed,
+                lines=err.available,
+                chars=err.chars_per_line,
+                max=err.available * err.chars_per_line,
+            ),
+        ) from err
+    except MissingGlyphs as err:
+        raise _field_error(
+            "gutter_text",
+            msg(
+                "booking.gutter_glyphs",
+                "印刷字体缺少这些字：{chars}",
+                "The print font has no glyph for: {chars}",
+                chars=" ".join(err.chars),
+            ),
+        ) from err
+    except ValueError as err:
+        raise _field_error(
+            "gutter_text",
+            msg(
+                "booking.gutter_unset",
+                "中缝广告无法排版：{error}",
+                "The 中缝 entry cannot be set: {error}",
+                error=str(err),
+            ),
+        ) from err
+
+
+def typeset_gutter_booking(
+    booking: AdBooking, ad: AdContent | None, geometry: Any, fonts: Any, level: Any
+) -> Any:
+    """A booked 中缝 entry ready for the edition's renderer (it knows its page and segment).
+
+    ValueError when it has no text or its page is no longer the left-hand page of an inside
+    spread (the desk changed the page count): the build then lists it as not placed.
+    """
+    from print.gutter import typeset_gutter_entry
+
+    text = str((ad.content if ad else {}).get(GUTTER_CONTENT_KEY, ""))
+    if not text or booking.line is None:
+        raise ValueError("the 中缝 booking has no text or no segment")
+    edition = db.session.get(Edition, booking.edition_id)
+    if edition is None:
+        raise ValueError("the 中缝 booking has no edition")
+    if booking.page > edition.page_count or not SLOT_TYPES["gutter"].allowed_on(
+        booking.page, edition.page_count
+    ):
+        raise ValueError(
+            f"page {booking.page} of {edition.page_count} is not the left-hand page of an inside spread"
+        )
+    return typeset_gutter_entry(
+        text,
+        geometry,
+        fonts,
+        page=booking.page,
+        line=booking.line,
+        height_pt=booking.lines * geometry.leading_pt,
+        level=level,
+    )
+
+
 def hold(
     user: User,
     edition_dates: Sequence[date],
@@ -483,6 +642,7 @@ def hold(
     *,
     artwork: Any = None,
     template: TemplateAd | None = None,
+    gutter_text: str | None = None,
     colour: bool = False,
     fixed_position: bool = False,
     now: datetime | None = None,
@@ -490,11 +650,12 @@ def hold(
     """Hold one slot in each of `edition_dates` for `user`'s organisation and open one payment.
 
     `artwork` is the uploaded file's bytes (checked here) or a passing `ArtworkReport` made for
-    this slot's size; otherwise `template` gives the tourism-ad template's text. Raises
+    this slot's size; otherwise `template` gives the tourism-ad template's text. A 中缝 segment
+    takes `gutter_text` instead (priced per 字, no colour or position surcharge). Raises
     FieldErrors for bad input (nothing is stored) and Conflict when any of the slots is taken
     (nothing is held). All editions are held in one transaction: all or none.
     """
-    from print.artwork import ArtworkReport, check_artwork
+    from print.artwork import ArtworkReport
 
     now = now or utcnow()
     if user.org_id is None:
@@ -507,25 +668,20 @@ def hold(
     grid = grid_for(pub)
     width_pt, height_pt = slot_size_pt(grid, slot)
     report: ArtworkReport | None = None
-    if isinstance(artwork, bytes | bytearray):
-        report = check_artwork(bytes(artwork), width_pt, height_pt)
-    elif artwork is not None:
-        report = artwork
-    if report is not None:
-        if not report.ok or report.data is None:
-            raise FieldErrors({"artwork": list(report.errors) or ["?"]})
-    elif template is not None:
-        check_template(pub, template, slot)
-    else:
+    zi: int | None = None
+    if slot.position == "gutter":
+        gutter_text = clean_gutter_text(gutter_text)
+        check_gutter(pub, gutter_text, slot)
+        zi = count_zi(gutter_text)
+        template, colour, fixed_position = None, False, False
+    elif gutter_text:
         raise _field_error(
-            "artwork",
-            msg(
-                "booking.no_content",
-                "请上传广告作品，或填写广告模板",
-                "Upload the artwork or fill in the ad template",
-            ),
+            "gutter_text",
+            msg("booking.text_only_gutter", "只有中缝按文字预订", "Only the 中缝 is booked as text"),
         )
-    quotes, shares = price_runs(pub, runs, colour, fixed_position, now)
+    else:
+        report = _content_report(pub, slot, artwork, template, width_pt, height_pt)
+    quotes, shares = price_runs(pub, runs, colour, fixed_position, now, zi)
     total = sum(shares)
     order_ref = new_order_ref(now)
     expires = now + timedelta(minutes=hold_minutes())
@@ -552,6 +708,7 @@ def hold(
             report,
             artwork_path,
             template,
+            gutter_text if slot.position == "gutter" else None,
             colour,
             fixed_position,
             total,
@@ -561,6 +718,34 @@ def hold(
             storage.path_of(artwork_path).unlink(missing_ok=True)
         raise
     return order
+
+
+def _content_report(
+    pub: Publication, slot: Slot, artwork: Any, template: TemplateAd | None, width_pt: float, height_pt: float
+) -> Any:
+    """The checked artwork (an ArtworkReport), or None after checking the template; FieldErrors."""
+    from print.artwork import check_artwork
+
+    report = None
+    if isinstance(artwork, bytes | bytearray):
+        report = check_artwork(bytes(artwork), width_pt, height_pt)
+    elif artwork is not None:
+        report = artwork
+    if report is not None:
+        if not report.ok or report.data is None:
+            raise FieldErrors({"artwork": list(report.errors) or ["?"]})
+    elif template is not None:
+        check_template(pub, template, slot)
+    else:
+        raise _field_error(
+            "artwork",
+            msg(
+                "booking.no_content",
+                "请上传广告作品，或填写广告模板",
+                "Upload the artwork or fill in the ad template",
+            ),
+        )
+    return report
 
 
 def _claim(
@@ -575,6 +760,7 @@ def _claim(
     report: Any,
     artwork_path: str | None,
     template: TemplateAd | None,
+    gutter_text: str | None,
     colour: bool,
     fixed_position: bool,
     total: int,
@@ -583,10 +769,16 @@ def _claim(
     _begin_claim()
     try:
         content_id = None
+        ad = None
         if template is not None:
             ad = AdContent(
                 org_id=user.org_id, title=template.title, content=template.content(runs[0].slot.cols)
             )
+        elif gutter_text is not None:
+            ad = AdContent(
+                org_id=user.org_id, title=gutter_text[:40], content={GUTTER_CONTENT_KEY: gutter_text}
+            )
+        if ad is not None:
             db.session.add(ad)
             db.session.flush()
             content_id = ad.id
@@ -613,7 +805,7 @@ def _claim(
                 price_fen=share,
                 quote={**quote_of[run.page_class].to_dict(), "share_fen": share},
                 artwork_path=artwork_path,
-                artwork_kind=report.kind if report is not None else "template",
+                artwork_kind=_content_kind(report, gutter_text),
                 artwork_info=report.info() if report is not None else {},
                 status="held",
                 hold_expires_at=expires,
@@ -654,6 +846,12 @@ def _claim(
         db.session.rollback()
         raise
     return Order(order_ref, bookings, payment, list(quotes))
+
+
+def _content_kind(report: Any, gutter_text: str | None) -> str:
+    if report is not None:
+        return str(report.kind)
+    return GUTTER_KIND if gutter_text is not None else "template"
 
 
 def _description(runs: Sequence[PricedRun]) -> str:

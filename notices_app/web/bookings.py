@@ -20,12 +20,14 @@ from ads.ratecard import Quote
 from notices_app.extensions import db
 from notices_app.forms.base import form_errors
 from notices_app.forms.bookings import TEMPLATE_FIELDS, BookingForm
+from notices_app.forms.gutter import GutterForm
 from notices_app.models import AdBooking, AdContent, Edition, Publication, utcnow
 from notices_app.rules.calendar import WEEKDAYS_EN, WEEKDAYS_ZH, PublishingCalendar
 from notices_app.rules.messages import Message
 from notices_app.services import bookings as booking_service
 from notices_app.services.errors import Conflict, FieldErrors, NotFound
 from notices_app.services.notices import current_publication, publication_calendar
+from notices_app.services.typesetting import geometry_for
 from notices_app.web.access import allow
 from notices_app.web.i18n import t
 from print.artwork import MAX_BYTES, ArtworkReport, check_artwork, pixels_needed, place_artwork, proof_pdf
@@ -49,6 +51,7 @@ PAYMENT_STATES = {
 }
 CALENDAR_DAYS = 28
 PROOF_WIDTH_PX = 640
+GUTTER_PROOF_DPI = 432  # a 中缝 entry is about 1.4 cm wide: drawn large enough to read its 6.5 pt type
 
 
 def _raise_upload_limit() -> None:
@@ -199,6 +202,37 @@ def _diagram(state: booking_service.EditionState, grid: Any) -> dict[str, Any]:
     return {"width": width, "height": height, "taken": taken}
 
 
+def _spread_diagram(pub: Publication, state: booking_service.EditionState, page: int) -> dict[str, Any]:
+    """Sizes for the SVG of a spread p | p+1 with the 中缝 between the two type areas: each
+    page's taken cells, the fold, and where the strip's column of entries prints."""
+    from print.gutter import gutter_column
+
+    geometry = geometry_for(pub)
+    grid = booking_service.grid_for(pub)
+    base = _diagram(state, grid)
+    margin = geometry.margin_left
+    type_w = base["width"]
+    column = gutter_column(geometry, page)
+    column_x = column.x - margin  # from the left page's type area
+    return {
+        "width": 2 * type_w + 2 * margin,
+        "height": base["height"],
+        "type_w": type_w,
+        "right_x": type_w + 2 * margin,
+        "fold_x": type_w + margin,
+        "left": page,
+        "right": page + 1,
+        "left_taken": base["taken"].get(page, []),
+        "right_taken": base["taken"].get(page + 1, []),
+        "rect": lambda slot: (
+            column_x,
+            slot.line * grid.leading_pt,
+            column.measure,
+            slot.lines * grid.leading_pt,
+        ),
+    }
+
+
 def slot_rect(grid: Any, slot: Slot) -> tuple[float, float, float, float]:
     return (
         slot.col * (grid.column_width_pt + grid.gutter_pt),
@@ -230,6 +264,11 @@ def edition(day: str) -> Any:
         state=state,
         edition=ed,
         diagram=_diagram(state, grid),
+        spreads={
+            p.page: _spread_diagram(pub, state, p.page)
+            for p in state.pages
+            if any(s.slot.position == "gutter" for s in p.slots)
+        },
         rect=lambda slot: slot_rect(grid, slot),
         book_url=book_url if state.open and g.user.role in ADVERTISERS else None,
     )
@@ -259,10 +298,10 @@ def _chosen_dates(first: date, valid: list[date]) -> tuple[list[date], list[str]
     return sorted(chosen), bad
 
 
-def _proof_png(placed: Any) -> str:
+def _proof_png(placed: Any, dpi: int = 144) -> str:
     from print.raster import pdf_to_png
 
-    png = pdf_to_png(proof_pdf(placed), dpi=144, max_width_px=PROOF_WIDTH_PX)
+    png = pdf_to_png(proof_pdf(placed), dpi=dpi, max_width_px=PROOF_WIDTH_PX)
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
@@ -301,6 +340,8 @@ def book(day: str, page: int, slot_type: str, index: int) -> Any:
     if slot_state is None:  # not sold on this page by the rate card
         abort(404)
     later = _later_dates(pub, ed.date, now)
+    if slot.position == "gutter":
+        return _book_gutter(pub, ed, slot, slot_state, state, later, grid, now)
     extra: dict[str, list[str]] = {}
     proof: str | None = None
     quotes: list[Quote] = []
@@ -391,6 +432,96 @@ def book(day: str, page: int, slot_type: str, index: int) -> Any:
     ), status
 
 
+def _book_gutter(
+    pub: Publication,
+    ed: Edition,
+    slot: Slot,
+    slot_state: booking_service.SlotState,
+    state: booking_service.EditionState,
+    later: list[tuple[date, bool]],
+    grid: Any,
+    now: datetime,
+) -> Any:
+    """A 中缝 entry: its text, the proof as it prints in the strip, the per-字 price; hold and pay."""
+    from notices_app.rules.counting import count_zi
+
+    capacity = booking_service.gutter_capacity(pub, slot)
+    extra: dict[str, list[str]] = {}
+    proof: str | None = None
+    quotes: list[Quote] = []
+    chosen = [ed.date]
+    zi: int | None = None
+    status = 200
+    if request.method == "POST":
+        form = GutterForm(meta=_form_meta())
+        chosen, bad = _chosen_dates(ed.date, [d for d, ok in later if ok])
+        if bad:
+            extra["dates"] = [t("日期无效或已截稿：", "Invalid or closed date: ") + ", ".join(bad)]
+        valid = form.validate() and not bad
+        text = ""
+        if valid:
+            try:
+                text = booking_service.clean_gutter_text(form.gutter_text.data)
+                zi = count_zi(text)
+                proof = _proof_png(booking_service.check_gutter(pub, text, slot), dpi=GUTTER_PROOF_DPI)
+                runs = booking_service.plan_runs(pub, chosen, slot.page, slot.type_key, slot.index, now)
+                quotes, _ = booking_service.price_runs(pub, runs, False, False, now, zi)
+            except FieldErrors as err:
+                _set_gutter_errors(form, err.errors, extra)
+                valid = False
+        if valid and request.form.get("action") == "hold":
+            try:
+                order = booking_service.hold(
+                    g.user, chosen, slot.type_key, slot.page, slot.index, gutter_text=text, now=now
+                )
+            except FieldErrors as err:
+                _set_gutter_errors(form, err.errors, extra)
+            except Conflict as err:
+                extra.setdefault("_", []).append(err.message.render(g.lang))
+                status = 409
+            else:
+                flash(
+                    t(
+                        f"中缝版位已为您预留 {booking_service.hold_minutes()} 分钟，请在此时间内付款。",
+                        f"The 中缝 entry is held for you for {booking_service.hold_minutes()} minutes: pay within that time.",
+                    )
+                )
+                return redirect(url_for("bookings.order", order_ref=order.order_ref))
+        if form_errors(form) or extra:
+            status = 409 if status == 409 else 422
+    else:
+        form = GutterForm(meta=_form_meta(), formdata=None)
+    return render_template(
+        "bookings/book_gutter.html",
+        form=form,
+        edition=ed,
+        slot=slot,
+        slot_state=slot_state,
+        page_class=state.pages[slot.page - 1].page_class,
+        later=later,
+        chosen=chosen,
+        extra=extra,
+        proof=proof,
+        quotes=quotes,
+        zi=zi,
+        capacity=capacity,
+        open=state.open,
+        spread=_spread_diagram(pub, state, slot.page),
+    ), status
+
+
+def _set_gutter_errors(
+    form: GutterForm, errors: dict[str, list[Message | str]], extra: dict[str, list[str]]
+) -> None:
+    for key, messages in errors.items():
+        texts = [m.render(g.lang) if isinstance(m, Message) else str(m) for m in messages]
+        if key == "gutter_text":
+            for text in texts:
+                form.add_error(form.gutter_text, text)
+        else:
+            extra.setdefault(key, []).extend(texts)
+
+
 # --- orders ---------------------------------------------------------------------------------------
 
 
@@ -476,7 +607,8 @@ def proof(booking_id: int) -> Response:
         placed = typeset_booking(booking, content, geometry_for(pub), default_fonts(), Level(pub.clreq_level))
     except (ValueError, OSError):
         abort(404)
-    png = pdf_to_png(proof_pdf(placed), dpi=144, max_width_px=PROOF_WIDTH_PX)
+    dpi = GUTTER_PROOF_DPI if booking.position == "gutter" else 144
+    png = pdf_to_png(proof_pdf(placed), dpi=dpi, max_width_px=PROOF_WIDTH_PX)
     resp = Response(png, mimetype="image/png")
     resp.headers["Cache-Control"] = "private, max-age=300"
     return resp

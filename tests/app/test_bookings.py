@@ -300,11 +300,13 @@ def test_the_form_refuses_a_taken_slot_with_409(
     assert db.session.scalar(select(func.count()).select_from(AdBooking)) == 1
 
 
-def test_gutter_strips_and_unknown_slots_are_not_booked_online(
+def test_modules_and_unknown_slots_are_not_booked_online(
     client: FlaskClient, advertiser: User, day: date
 ) -> None:
     login(client, advertiser)
-    assert client.get(f"/ads/book/{day.isoformat()}/2/gutter/0").status_code == 404
+    # The 中缝 is (tests/app/test_gutter_bookings.py); classified modules need the desk's size.
+    assert client.get(f"/ads/book/{day.isoformat()}/2/gutter/0").status_code == 200
+    assert client.get(f"/ads/book/{day.isoformat()}/2/module/0").status_code == 404
     assert client.get(f"/ads/book/{day.isoformat()}/1/quarter/0").status_code == 404  # not on page 1
     assert client.get(f"/ads/book/{day.isoformat()}/9/quarter/0").status_code == 404
     assert client.get(f"/ads/book/{day.isoformat()}/2/quarter/7").status_code == 404
