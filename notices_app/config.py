@@ -44,6 +44,17 @@ class DefaultConfig:
     STRIPE_API_BASE = ""
     REDIS_URL = ""
     CELERY_BROKER_URL = ""
+    # Background jobs (notices_app/jobs). With CELERY_BROKER_URL (redis://…) the web enqueues and
+    # Celery workers run the jobs. Without it they run in the web process: "thread" on a
+    # background thread (the demo: the request returns at once, the page polls), "inline" inside
+    # the request. "" picks celery when a broker is set, else inline under TESTING, else thread.
+    JOBS_MODE = ""
+    # A running job's lease: a second delivery of its task waits this long after the last sign of
+    # life before taking over (the worker that claimed it is then presumed dead).
+    JOBS_LEASE_SECONDS = 300
+    # Redis re-delivers a task nobody acknowledged after this long (acks_late: a worker that dies
+    # mid-job never acknowledges). Longer than the longest build; the lease covers overlaps.
+    JOBS_VISIBILITY_TIMEOUT = 3600
     STORAGE_DIR = ""
     PUBLICATION_SLUG = "zibo-evening"
     QUOTE_VALIDITY_HOURS = 48

@@ -45,6 +45,7 @@ from notices_app.models import (
 )
 from notices_app.rules.messages import Message, RuleError, msg
 from notices_app.services import storage
+from notices_app.services.crashpoints import crash_point
 from notices_app.services.errors import Conflict, NotFound
 from notices_app.services.notices import current_publication
 from notices_app.services.typesetting import geometry_for, typeset
@@ -217,6 +218,8 @@ def typeset_content(
         except ValueError as err:
             out.problems.append(_cannot_set("ad", bid, err))
             continue
+        if booking.position == "gutter":  # 中缝: beside the spine, outside the grid the engine lays out
+            continue
         at = Box(booking.col, booking.cols, booking.line, booking.lines) if booking.col is not None else None
         if at is not None and booking.line is None:
             at = None
@@ -231,6 +234,10 @@ def typeset_booking(
 ) -> Any:
     """A booked ad ready to draw in its slot: the template ad set to the slot's size, or the
     advertiser's artwork scaled into it (ValueError if neither is usable)."""
+    if booking.position == "gutter":
+        from notices_app.services.bookings import typeset_gutter_booking
+
+        return typeset_gutter_booking(booking, ad, geometry, fonts, level)
     height = booking.lines * geometry.leading_pt
     if booking.artwork_path:
         from print.artwork import place_artwork
@@ -365,12 +372,20 @@ def start_build(edition: Edition, actor: User | None) -> EditionBuild:
     raise Conflict(msg("edition.busy", "另一次组版正在进行", "another build is starting"))
 
 
-def build_edition(day: date, actor: User | None = None, progress: ProgressFn | None = None) -> EditionBuild:
+def build_edition(
+    day: date,
+    actor: User | None = None,
+    progress: ProgressFn | None = None,
+    *,
+    build: EditionBuild | None = None,
+) -> EditionBuild:
     """Lay out, render, preflight and store the edition of `day`; returns the finished build.
 
     The build succeeds only when everything was placed and every page passed preflight; the
     edition then points at it (status `built`). Otherwise the build is `failed` with the
     overflow and preflight problems listed, and the edition keeps its previous build.
+    `build`: a `running` row that `start_build` made earlier (a queued background job; run again
+    after a worker died) to fill instead of a new one; its folder is rewritten with equal bytes.
     """
     from print.edition_pdf import EditionInfo, PageContent, combine_pages, render_page
     from print.fonts import default_fonts
@@ -380,7 +395,7 @@ def build_edition(day: date, actor: User | None = None, progress: ProgressFn | N
 
     pub = current_publication()
     edition = get_edition(day, pub)
-    build = start_build(edition, actor)
+    build = build if build is not None else start_build(edition, actor)
     geometry = geometry_for(pub)
 
     def step(stage: str, done: int, total: int) -> None:
@@ -396,6 +411,7 @@ def build_edition(day: date, actor: User | None = None, progress: ProgressFn | N
         ts = typeset_content(edition_content(edition), pins, geometry, pub)
         step("layout", 1, total)
         layout = lay_out_edition(plan, geometry, ts)
+        crash_point("edition.after_layout")
         step("render", 2, total)
         fonts = default_fonts()
         info = EditionInfo(newspaper=pub.name, date=edition.date)
@@ -430,6 +446,7 @@ def build_edition(day: date, actor: User | None = None, progress: ProgressFn | N
                 }
             )
             step("render", 2 + page.number, total)
+            crash_point("edition.page_stored")
         whole = make_pdfx(combine_pages(page_pdfs), title=f"{pub.name} {edition.date.isoformat()}")
         edition_path = f"{build.folder}/edition-{edition.date.isoformat()}.pdf"
         build.edition_sha256 = storage.store(edition_path, whole)
@@ -454,6 +471,7 @@ def build_edition(day: date, actor: User | None = None, progress: ProgressFn | N
             edition.current_build_id = build.id
             if edition.status in ("open", "closed", "built"):
                 edition.status = "built"
+        crash_point("edition.before_switch")
         db.session.commit()
     except Exception as err:
         db.session.rollback()

@@ -15,6 +15,7 @@ def register_web(app: Flask) -> None:
     from notices_app.web.desk import bp as desk_bp
     from notices_app.web.editions import bp as editions_bp
     from notices_app.web.errors import register_errors
+    from notices_app.web.jobs import bp as jobs_bp
     from notices_app.web.proofs import bp as proofs_bp
     from notices_app.web.public import bp as public_bp
     from notices_app.web.publish import bp as publish_bp
@@ -30,4 +31,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(billing_bp)
     app.register_blueprint(bookings_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(jobs_bp)
     register_errors(app)

@@ -1,6 +1,9 @@
 """The editors' desk for editions: the list of editions, the page planner (builds, page plan,
 pins, display ads, the built files) and the news stories of an edition date.
 
+A rebuild is a background job (notices_app/jobs): the POST records the build and returns; the
+planner polls `progress.json` and reloads when the build has finished.
+
 Files are served only from the records of the edition's own builds (or a story's photo path):
 no path ever comes from the URL.
 """
@@ -14,9 +17,9 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -25,6 +28,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from notices_app import jobs
 from notices_app.extensions import db
 from notices_app.forms.base import form_errors
 from notices_app.forms.editions import (
@@ -113,6 +117,7 @@ def _helpers() -> dict[str, Any]:
         "booking_state": lambda s: label(BOOKING_STATES, s),
         "may_cancel": story_service.desk_may_cancel,
         "when": when,
+        "stage_label": lambda s: label(jobs.STAGES, s or "queued"),
     }
 
 
@@ -264,33 +269,60 @@ def planner(day: str) -> Any:
     return _render_planner(_edition(day))
 
 
+def _flash_outcome(build: EditionBuild) -> None:
+    if build.status == "succeeded":
+        flash(t(f"组版完成（第{build.number}次），版面已更新", f"Build {build.number} succeeded"))
+    elif build.error:
+        flash(t("组版出错：", "The build failed: ") + build.error, "error")
+    else:
+        flash(
+            t(
+                f"第{build.number}次组版未通过：{len(build.overflow)}项未能排入，"
+                f"{len(build.preflight)}项印前检查问题；当前版面保持不变",
+                f"Build {build.number} failed: {len(build.overflow)} item(s) not placed, "
+                f"{len(build.preflight)} preflight problem(s); the current pages are kept",
+            ),
+            "error",
+        )
+
+
 @bp.route("/editions/<day>/rebuild", methods=["POST"])
 @allow(*STAFF)
 def rebuild(day: str) -> Any:
+    """Start a build in the background and show the planner, which follows its progress."""
     ed = _edition(day)
     try:
-        build = edition_service.build_edition(ed.date, g.user)
+        build, _ = jobs.enqueue_build(ed, g.user)
     except Conflict as err:
         _flash_rule(err)
-    except Exception as err:
-        # build_edition has recorded the failure on its build row; the editor sees it on the
-        # planner rather than a 500 page, and the log keeps the traceback.
-        current_app.logger.exception("edition build %s failed", ed.date)
-        flash(t("组版出错：", "The build failed: ") + f"{type(err).__name__}: {err}", "error")
-    else:
-        if build.status == "succeeded":
-            flash(t(f"组版完成（第{build.number}次），版面已更新", f"Build {build.number} succeeded"))
-        else:
-            flash(
-                t(
-                    f"第{build.number}次组版未通过：{len(build.overflow)}项未能排入，"
-                    f"{len(build.preflight)}项印前检查问题；当前版面保持不变",
-                    f"Build {build.number} failed: {len(build.overflow)} item(s) not placed, "
-                    f"{len(build.preflight)} preflight problem(s); the current pages are kept",
-                ),
-                "error",
+        return _to_planner(ed, "build")
+    # Run in the request (JOBS_MODE inline), or already finished by a quick worker: say how it went.
+    db.session.refresh(build)
+    if build.status == "running":
+        flash(
+            t(
+                f"第{build.number}次组版已开始，进度见下方；完成后页面自动更新",
+                f"Build {build.number} has started; its progress shows below and the page updates when it ends",
             )
+        )
+    else:
+        _flash_outcome(build)
     return _to_planner(ed, "build")
+
+
+@bp.route("/editions/<day>/builds/<int:number>/progress.json")
+@allow(*STAFF)
+def build_progress(day: str, number: int) -> Response:
+    """The build's progress for the planner's progress bar (polled; never cached)."""
+    ed = _edition(day)
+    build = _build_numbered(ed, number)
+    db.session.refresh(build)  # what the worker committed since this session last read the row
+    data = jobs.build_progress(build, jobs.job_of_build(build))
+    data["label"] = t(data["stage_zh"], data["stage_en"])
+    data["planner_url"] = url_for("editions.planner", day=ed.date.isoformat(), build=number) + "#build"
+    resp = jsonify(data)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.route("/editions/<day>/pages", methods=["POST"])

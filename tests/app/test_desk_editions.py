@@ -262,7 +262,7 @@ def test_planner_shows_a_running_build_and_its_error(editor: FlaskClient, editio
     )
     db.session.commit()
     page = editor.get(_url(edition)).get_data(as_text=True)
-    assert "组版中" in page and "render 3/7" in page
+    assert "组版中" in page and "出版面 3/7" in page
     older = editor.get(_url(edition) + "?build=1").get_data(as_text=True)
     assert "ValueError: 字体缺字" in older
 
@@ -586,9 +586,15 @@ def test_a_failed_build_is_flashed_with_its_counts(
 ) -> None:
     from notices_app.services import editions as edition_service
 
-    def fake_build(day: date, actor: Any = None, progress: Any = None) -> EditionBuild:
-        assert day == edition.date and actor is not None
-        return make_build(edition, 1)
+    def fake_build(
+        day: date, actor: Any = None, progress: Any = None, *, build: EditionBuild
+    ) -> EditionBuild:
+        # The rebuild job fills the row the request made (build 1) with what a build records.
+        assert day == edition.date and actor is not None and build.number == 1
+        made = make_build(edition, 2)
+        build.status, build.overflow, build.preflight = "failed", made.overflow, made.preflight
+        db.session.commit()
+        return build
 
     monkeypatch.setattr(edition_service, "build_edition", fake_build)
     resp = editor.post(_url(edition, "/rebuild"))
@@ -601,7 +607,7 @@ def test_a_build_that_raises_is_flashed_not_a_500(
 ) -> None:
     from notices_app.services import editions as edition_service
 
-    def broken(day: date, actor: Any = None, progress: Any = None) -> EditionBuild:
+    def broken(day: date, actor: Any = None, progress: Any = None, **_: Any) -> EditionBuild:
         raise RuntimeError("renderer exploded")
 
     monkeypatch.setattr(edition_service, "build_edition", broken)
