@@ -6,9 +6,9 @@ wherever its characters occur in a row, never by word. Terms of three characters
 through the trigram indexes of the search-indexes migration (SQLite: the FTS5 trigram table
 published_notice_fts; PostgreSQL: pg_trgm GIN indexes used by LIKE/ILIKE). A two-character term
 (names such as 王鹏) has no trigram of its own: SQLite answers it from the same index (see
-"queries" below); single characters, very common pairs, and every term under three characters on
-PostgreSQL are matched with LIKE, which the date and kind filters, the LIMIT and the run-date
-index keep bounded. Spaces in a query separate terms that must all match (`王鹏 2013`); they are
+"queries" below), PostgreSQL from the pair index of the pair-index migration; single characters
+and very common pairs are matched with LIKE, which the date and kind filters, the LIMIT and the
+run-date index keep bounded. Spaces in a query separate terms that must all match (`王鹏 2013`); they are
 never assumed to exist in the text.
 """
 
@@ -23,6 +23,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from notices_app.extensions import db
@@ -32,6 +34,7 @@ from notices_app.services.errors import FieldErrors, NotFound
 
 FTS_TABLE = "published_notice_fts"
 MIN_TRIGRAM = 3  # FTS5 trigram and pg_trgm index nothing shorter
+PAIR = 2  # PostgreSQL indexes two-character runs separately (pair-index migration)
 MAX_TERMS = 6
 MAX_QUERY_CHARS = 200
 DEFAULT_PER_PAGE = 20
@@ -48,6 +51,7 @@ SEARCH_INDEXES = frozenset(
         "ix_published_notice_credit_code_trgm",
         "ix_published_notice_reg_number_trgm",
         "ix_notice_corrections",  # notice.corrects_id, for the permalink page
+        "ix_published_notice_search_text_pairs",  # PostgreSQL: two-character terms (pair-index migration)
     }
 )
 
@@ -229,8 +233,10 @@ def parse_params(args: Mapping[str, str]) -> SearchParams:
 # start with it (every pair of characters starts one: each column ends with a newline); a pair
 # so common that this list would be long, and a single character, use LIKE instead, which such
 # terms satisfy within the first rows of the walk.
-# PostgreSQL: LIKE (ILIKE for terms with cased letters) served by the pg_trgm GIN indexes; a term
-# under three characters has no trigram and LIKE reads rows (the table, or the run-date window).
+# PostgreSQL: LIKE (ILIKE for terms with cased letters) served by the pg_trgm GIN indexes, and for
+# two-character terms by the pair index; a single character has neither and LIKE reads rows (the
+# table, or the run-date window). Before the indexes, the newest RECENT_ROWS rows are read in
+# order (_recent_matches): a term found almost everywhere is settled there at a fixed cost.
 
 COUNT_CAP = 1000
 PAIR_PROBE = 3000  # index instances a two-character term may have and still use the index
@@ -244,6 +250,8 @@ KIND_NUMBERS = {"lost_license": 1, "termination": 2, "general": 3}
 WALK_DAYS = 92  # the first window of a walk back through run dates
 FULL_CODE = 18  # a whole 统一社会信用代码: compared by equality (btree)
 FTS_TERMS = "published_notice_fts_terms"
+RECENT_ROWS = 5000  # PostgreSQL: newest rows read in order before the trigram indexes are asked
+RECENT_SAMPLE = 500  # … if this many of the newest rows hold matches enough to fill them
 
 # Which published_notice columns, and which FTS5 column, each kind of term searches.
 _SQL_COLUMNS = {"text": ("search_text",), "org": ("org_name",), "code": ("credit_code", "reg_number")}
@@ -282,16 +290,23 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _like(term: _Term, dialect: str) -> ColumnElement[bool]:
-    """The term as LIKE over its columns (ILIKE on PostgreSQL when it has letters with case)."""
+def _like(term: _Term, dialect: str, rows: Any = PublishedNotice) -> ColumnElement[bool]:
+    """The term as LIKE over its columns of `rows` (the table, or a subquery of it); ILIKE on
+    PostgreSQL when it has letters with case, except in the codes, which are stored in capitals
+    and compared as normalise_code writes the query."""
     pattern = _like_pattern(term.text)
     # PostgreSQL's ILIKE folds every character of every row (slow on Chinese text); only a term
     # with letters needs it. SQLite's LIKE already ignores ASCII case. pg_trgm serves both.
-    fold = dialect == "postgresql" and term.text.lower() != term.text.upper()
+    fold = dialect == "postgresql" and term.field != "code" and term.text.lower() != term.text.upper()
     out = []
     for name in _SQL_COLUMNS[term.field]:
-        column: Any = getattr(PublishedNotice, name)
+        column: Any = getattr(rows, name)
         out.append(column.ilike(pattern, escape="\\") if fold else column.like(pattern, escape="\\"))
+    if dialect == "postgresql" and len(term.text) == PAIR:
+        # search_text holds every column searched; its pair index narrows, LIKE decides.
+        pairs = sa.func.notice_pairs(rows.search_text, type_=postgresql.ARRAY(sa.Text))
+        wanted = sa.cast(postgresql.array([term.text.lower()]), postgresql.ARRAY(sa.Text))
+        return sa.and_(pairs.op("@>")(wanted), sa.or_(*out))
     return sa.or_(*out)
 
 
@@ -402,6 +417,16 @@ def _run_fts(
 def _sql_where(
     params: SearchParams, plan: _Plan, dialect: str, retained_from: date | None
 ) -> list[ColumnElement[bool]]:
+    where = _filters(params, plan, retained_from)
+    if plan.fts_match:
+        keys = sa.select(sa.literal_column("rowid").op("&")(_ID_MASK)).select_from(sa.table(FTS_TABLE))
+        where.append(PublishedNotice.id.in_(keys.where(*_fts_where(plan.fts_match, None, None))))
+    where += [_like(t, dialect) for t in plan.like_terms]
+    return where
+
+
+def _filters(params: SearchParams, plan: _Plan, retained_from: date | None) -> list[ColumnElement[bool]]:
+    """Everything but the substrings: public, retained, kind, dates, a whole code."""
     where: list[ColumnElement[bool]] = [PublishedNotice.withdrawn_at.is_(None)]
     if retained_from is not None:
         where.append(sa.or_(PublishedNotice.kind != "termination", PublishedNotice.run_date >= retained_from))
@@ -415,10 +440,6 @@ def _sql_where(
         where.append(
             sa.or_(PublishedNotice.credit_code == plan.code, PublishedNotice.reg_number == plan.code)
         )
-    if plan.fts_match:
-        keys = sa.select(sa.literal_column("rowid").op("&")(_ID_MASK)).select_from(sa.table(FTS_TABLE))
-        where.append(PublishedNotice.id.in_(keys.where(*_fts_where(plan.fts_match, None, None))))
-    where += [_like(t, dialect) for t in plan.like_terms]
     return where
 
 
@@ -478,13 +499,58 @@ def _trigram_plans(where: Sequence[ColumnElement[bool]], use: bool = True) -> It
         db.session.execute(sa.text("SET LOCAL enable_indexscan = on"))
 
 
+def _recent_matches(
+    params: SearchParams, plan: _Plan, dialect: str, retained_from: date | None, need: int
+) -> list[int]:
+    """PostgreSQL: up to `need` matching ids among the newest RECENT_ROWS rows that pass the other
+    filters, in result order; fewer when the term is not common enough to find `need` there.
+
+    A term found in most notices (template words such as 公司, 特此公告, a common region code)
+    fills a page after a few rows read in run-date order, while the trigram indexes would first
+    gather every one of its matches. Reading a bounded slice of the newest rows settles such a
+    term at a fixed cost; a rarer term goes to the indexes. A sample of the newest RECENT_SAMPLE
+    rows tells the two apart first, so a rare term pays for the sample only.
+    """
+    found = _newest_matching(params, plan, dialect, retained_from, need, RECENT_SAMPLE)
+    if len(found) * RECENT_ROWS < need * RECENT_SAMPLE:
+        return found
+    return _newest_matching(params, plan, dialect, retained_from, need, RECENT_ROWS)
+
+
+def _newest_matching(
+    params: SearchParams, plan: _Plan, dialect: str, retained_from: date | None, need: int, read: int
+) -> list[int]:
+    recent = (
+        sa.select(PublishedNotice)
+        .where(*_filters(params, plan, retained_from))
+        .order_by(PublishedNotice.run_date.desc(), PublishedNotice.id.desc())
+        .limit(read)
+        .subquery("recent")
+    )
+    rows = aliased(PublishedNotice, recent)
+    return list(
+        db.session.scalars(
+            sa.select(rows.id)
+            .where(*[_like(t, dialect, rows) for t in plan.like_terms])
+            .order_by(rows.run_date.desc(), rows.id.desc())
+            .limit(need)
+        ).all()
+    )
+
+
 def _run_sql(
     params: SearchParams, plan: _Plan, dialect: str, retained_from: date | None, limit: int, offset: int
 ) -> tuple[list[int], int, bool]:
     """Find up to COUNT_CAP + 1 rows in any order; walk the run-date order only if there are more."""
+    if dialect == "postgresql" and plan.like_terms and offset + limit <= COUNT_CAP:
+        recent = _recent_matches(params, plan, dialect, retained_from, COUNT_CAP + 1)
+        if len(recent) > COUNT_CAP:
+            return recent[offset : offset + limit], COUNT_CAP, False
     where = _sql_where(params, plan, dialect, retained_from)
-    # Trigram plans only when every term has a trigram: a shorter one would read the whole index.
-    trigrams = bool(plan.like_terms) and all(len(t.text) >= MIN_TRIGRAM for t in plan.like_terms)
+    # Index plans only when every term is indexed (PostgreSQL: runs of two characters or more;
+    # SQLite's LIKE terms here are the unindexed ones): one more would read the whole index.
+    shortest = PAIR if dialect == "postgresql" else MIN_TRIGRAM
+    trigrams = bool(plan.like_terms) and all(len(t.text) >= shortest for t in plan.like_terms)
     with _trigram_plans(where, use=trigrams):
         found = db.session.execute(
             sa.select(PublishedNotice.id, PublishedNotice.run_date).where(*where).limit(COUNT_CAP + 1)

@@ -35,6 +35,7 @@ from notices_app.services.notices import current_publication
 from notices_app.services.typesetting import geometry_for
 from notices_app.web.access import PUBLIC, allow
 from notices_app.web.i18n import kind_label
+from notices_app.web.page_cache import cached_page
 
 bp = Blueprint("public", __name__)
 PER_PAGE = 30
@@ -50,11 +51,20 @@ def _helpers() -> dict[str, Any]:
     return {"has_endpoint": lambda name: name in current_app.view_functions}
 
 
+# Where each role starts: editors at the desk, advertisers at their bookings, filers at their notices.
+HOME_OF_ROLE = {"editor": "desk.queue", "admin": "desk.queue", "advertiser": "bookings.index"}
+
+
+def _home_of(role: str) -> str:
+    return HOME_OF_ROLE.get(role, "submit.dashboard")
+
+
 @bp.route("/")
 @allow(PUBLIC)
+@cached_page
 def home() -> Any:
     if g.user is not None:
-        return redirect(url_for("desk.queue" if g.user.is_staff else "submit.dashboard"))
+        return redirect(url_for(_home_of(g.user.role)))
     pub = _publication_or_none()
     latest = publishing.published_editions(limit=1) if pub else []
     edition = latest[0] if latest else None
@@ -80,6 +90,7 @@ def healthz() -> Any:
 
 @bp.route("/editions/")
 @allow(PUBLIC)
+@cached_page
 def editions() -> Any:
     page = _page_arg()
     rows = publishing.published_editions(limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
@@ -98,6 +109,7 @@ def editions() -> Any:
 
 @bp.route("/editions/<day>")
 @allow(PUBLIC)
+@cached_page
 def edition(day: str) -> Any:
     ed = _edition(day)
     return _cached(
@@ -113,6 +125,7 @@ def edition(day: str) -> Any:
 
 @bp.route("/editions/<day>/<int:number>")
 @allow(PUBLIC)
+@cached_page
 def edition_page(day: str, number: int) -> Any:
     ed = _edition(day)
     pages = publishing.published_pages(ed)
@@ -136,6 +149,7 @@ def edition_page(day: str, number: int) -> Any:
 
 @bp.route("/notices/kind/<kind>")
 @allow(PUBLIC)
+@cached_page
 def by_kind(kind: str) -> Any:
     if kind not in KINDS or _publication_or_none() is None:
         abort(404)
@@ -163,6 +177,7 @@ def _row(published_id: int) -> PublishedNotice:
 
 @bp.route("/n/<int:published_id>")
 @allow(PUBLIC)
+@cached_page
 def permalink(published_id: int) -> Any:
     row = _row(published_id)
     pub = current_publication()

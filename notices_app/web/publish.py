@@ -15,6 +15,7 @@ from notices_app.services import editions as edition_service
 from notices_app.services import publishing
 from notices_app.services.errors import Conflict, FieldErrors, NotFound
 from notices_app.services.notices import current_publication
+from notices_app.web import page_cache
 from notices_app.web.access import allow
 from notices_app.web.i18n import t
 
@@ -72,6 +73,7 @@ def publish(day: str) -> Any:
     ed = _edition(day)
     try:
         publishing.publish_edition(ed.date, g.user)
+        page_cache.clear()  # this process shows the new edition at once; others within a minute
     except Conflict as err:
         flash(err.message.render(g.lang), "error")
     except Exception as err:

@@ -227,14 +227,18 @@ def test_order_paging_and_the_count_cap(rows: Rows, monkeypatch: pytest.MonkeyPa
         assert [i for page in range(3) for i in ids(search(**query, limit=2, offset=2 * page))] == expected
         result = search(**query, limit=2, offset=2)
         assert result.total == 5 and result.total_exact and result.page == 2 and result.has_next
-    # Past the cap the total is a lower bound and pages are read newest first.
+    # Past the cap the total is a lower bound and pages are read newest first: on PostgreSQL from
+    # the newest rows read in order when they hold enough matches (RECENT_ROWS 5000), else
+    # from the indexes (RECENT_ROWS 2: too few rows to settle the count).
     monkeypatch.setattr(search_service, "COUNT_CAP", 3)
     monkeypatch.setattr(search_service, "WALK_DAYS", 2)
-    for query in ({"q": "声明作废"}, {"q": "淄川"}, {"q": "淄"}, {"kind": "lost_license"}, {}):
-        first, second = search(**query, limit=2), search(**query, limit=2, offset=2)
-        assert (first.total, first.total_exact, first.has_next) == (3, False, True), query
-        assert ids(first) + ids(second) == expected[:4], query
-        assert ids(search(**query, limit=2, offset=4)) == expected[4:], query
+    for recent_rows in (5000, 2):
+        monkeypatch.setattr(search_service, "RECENT_ROWS", recent_rows)
+        for query in ({"q": "声明作废"}, {"q": "淄川"}, {"q": "淄"}, {"kind": "lost_license"}, {}):
+            first, second = search(**query, limit=2), search(**query, limit=2, offset=2)
+            assert (first.total, first.total_exact, first.has_next) == (3, False, True), query
+            assert ids(first) + ids(second) == expected[:4], query
+            assert ids(search(**query, limit=2, offset=4)) == expected[4:], query
 
 
 def test_common_pairs_and_single_characters_use_like(rows: Rows, monkeypatch: pytest.MonkeyPatch) -> None:
