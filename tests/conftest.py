@@ -10,12 +10,16 @@ Every property test that does not pin its own count runs the profile's number of
 - `dev`: 100, for quick local runs.
 
 Pick one with HYPOTHESIS_PROFILE=long (or `pytest --hypothesis-profile=long`).
+
+`--runslow` runs the tests marked `slow` (the 60-second load run) and, unless a profile is
+named, the `long` profile: `bash scripts/test.sh --runslow` is the soak before a release.
 """
 
 from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # The app fuzzers share one database across a test's examples, and some examples are slow by
@@ -36,3 +40,26 @@ def _default_profile() -> str:
 
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or _default_profile())
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--runslow",
+        action="store_true",
+        help="run the tests marked slow (load) and 10,000 Hypothesis examples per property",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    named = os.environ.get("HYPOTHESIS_PROFILE") or config.getoption("hypothesis_profile", None)
+    if config.getoption("--runslow") and not named:
+        settings.load_profile("long")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
