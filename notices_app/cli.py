@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from notices_app.cli_backup import register_backup_cli
 from notices_app.cli_payments import register_payments_cli
 from notices_app.cli_publish import add_publish_commands
 from notices_app.extensions import db
@@ -134,3 +135,4 @@ def register_cli(app: Flask) -> None:
     add_publish_commands(edition)
     app.cli.add_command(edition)
     register_payments_cli(app)
+    register_backup_cli(app)

@@ -66,6 +66,7 @@ from notices_app.payments.gateway import (
 from notices_app.payments.offline import OfflineGateway
 from notices_app.rules import workflow
 from notices_app.rules.messages import msg
+from notices_app.services.crashpoints import crash_point
 from notices_app.services.errors import Conflict, FieldErrors, NotFound
 
 logger = logging.getLogger(__name__)
@@ -702,9 +703,12 @@ def _fulfil_session(
 def _settle_from_session(
     payment_id: int, session: CheckoutSession, source: str, event_id: str | None = None
 ) -> str:
+    crash_point("payment.session_read")
     payment = _locked(payment_id)
     outcome = _fulfil_session(payment, session, source, event_id)
+    crash_point("payment.before_commit")
     db.session.commit()
+    crash_point("payment.after_commit")
     flush_outbox()
     return outcome
 
