@@ -57,7 +57,9 @@ from notices_app.rules.masking import (
 from notices_app.rules.messages import Message, msg
 from notices_app.rules.wording import notice_text
 from notices_app.services import storage
+from notices_app.services.crashpoints import crash_point
 from notices_app.services.editions import (
+    STALE_AFTER,
     current_build,
     edition_content,
     get_edition,
@@ -119,9 +121,25 @@ def publish_problems(edition: Edition) -> list[Message]:
                 day=edition.date.isoformat(),
             )
         ]
+    if latest.status == "running" and latest.started_at < utcnow() - STALE_AFTER:
+        # Its process died (a crash, a kill): the current build is intact, but it is not the
+        # newest, and the editor must know which pages would go out.
+        return [
+            msg(
+                "publish.build_interrupted",
+                "第{number}次组版未完成就中断了，不能出版：请重新组版",
+                "Build #{number} stopped before it finished: rebuild before publishing",
+                number=latest.number,
+            )
+        ]
     if latest.status == "running":
         return [
-            msg("publish.building", "组版正在进行，请等组版完成再出版", "A build is running: wait for it")
+            msg(
+                "publish.building",
+                "组版正在进行（第{number}次），请等组版完成再出版；若组版进程已中断，请重新组版",
+                "Build #{number} is running: wait for it (if its process has stopped, rebuild)",
+                number=latest.number,
+            )
         ]
     if latest.status == "failed":
         return [
@@ -263,6 +281,7 @@ def _freeze_pages(edition: Edition, build: EditionBuild) -> dict[int, tuple[str,
             )
         relative = frozen_page_path(edition.date, number)
         out[number] = (relative, freeze_file(relative, data))
+        crash_point("publish.page_frozen")
     return out
 
 
@@ -609,9 +628,11 @@ def publish_edition(day: date, actor: User | None = None, progress: ProgressFn |
     for page in pages:
         refresh_page_images(edition, page, notices)
         step("images")
+    crash_point("publish.before_notices")
     for notice in notices.values():
         if notice.status != "published":
             _move_to_published(notice, actor)
+            crash_point("publish.notice_moved")
     step("notices")
     _record(edition, build, blocks, notices, frozen)
     step("done")
@@ -647,6 +668,7 @@ def _record(
             edition.status = "published"
             edition.published_at = now
         edition.published_build_id = build.id
+        crash_point("publish.before_record")
         try:
             db.session.commit()
             return

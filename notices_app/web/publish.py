@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from notices_app import jobs
 from notices_app.extensions import db
 from notices_app.models import Edition, EditionBuild, PublishedNotice, User
 from notices_app.services import editions as edition_service
@@ -74,6 +75,7 @@ def publish(day: str) -> Any:
     try:
         publishing.publish_edition(ed.date, g.user)
         page_cache.clear()  # this process shows the new edition at once; others within a minute
+        _queue_proofs(ed)
     except Conflict as err:
         flash(err.message.render(g.lang), "error")
     except Exception as err:
@@ -85,6 +87,17 @@ def publish(day: str) -> Any:
             t(f"{ed.date.isoformat()} 已出版，网络版已上线", f"{ed.date.isoformat()} is published on the web")
         )
     return redirect(url_for("publish.publish_page", day=ed.date.isoformat()))
+
+
+def _queue_proofs(ed: Edition) -> None:
+    """Make the edition's proofs of publication in the background, so filers download them at
+    once. A proof is also made on first download, so a queue that is down loses nothing."""
+    rows = db.session.scalars(select(PublishedNotice).where(PublishedNotice.edition_id == ed.id)).all()
+    try:
+        for row in rows:
+            jobs.enqueue_proof(row, g.user)
+    except Exception:
+        current_app.logger.exception("queueing the proofs of %s failed; they are made on download", ed.date)
 
 
 @bp.route("/published/")

@@ -23,14 +23,16 @@ from notices_app.models import (
     AdContent,
     Edition,
     EditionBuild,
+    Job,
     Notice,
     NoticeEvent,
     PublishedNotice,
     UnmaskEvent,
 )
-from notices_app.services import publishing, storage
+from notices_app.models.base import utcnow
+from notices_app.services import proofs, publishing, storage
 from notices_app.services.demo import termination_fields
-from notices_app.services.editions import build_edition
+from notices_app.services.editions import STALE_AFTER, build_edition
 from notices_app.services.errors import Conflict
 
 SEED_IDS = [e["id_number"] for e in termination_fields(date.today())["employees"]]
@@ -221,6 +223,22 @@ def test_publish_refuses_an_unbuilt_edition_and_a_failed_build(app: Flask) -> No
     assert edition.status == "built" and edition.published_build_id is None
 
 
+def test_a_build_whose_process_died_asks_for_a_rebuild(app: Flask) -> None:
+    edition = seed(app)
+    assert build_edition(edition.date).status == "succeeded"
+    left = EditionBuild(edition_id=edition.id, number=2, status="running", folder="editions/x/build-002")
+    db.session.add(left)
+    db.session.commit()
+    (problem,) = publishing.publish_problems(edition)
+    assert problem.code == "publish.building" and "重新组版" in problem.render("zh")
+    left.started_at = utcnow() - STALE_AFTER - timedelta(seconds=1)  # nobody finished it in time
+    db.session.commit()
+    (problem,) = publishing.publish_problems(edition)
+    assert problem.code == "publish.build_interrupted" and "第2次" in problem.render("zh")
+    assert build_edition(edition.date).status == "succeeded"  # a rebuild clears the way
+    assert publishing.publish_problems(edition) == []
+
+
 def test_publish_refuses_when_notices_changed_after_the_build(app: Flask) -> None:
     edition = seed(app)
     build_edition(edition.date)
@@ -322,6 +340,13 @@ def test_the_desk_publishes_an_edition(app: Flask, client: FlaskClient, users: A
         assert event.actor_id == editor.id and event.actor_role == "editor"
     html = client.get(f"/desk/editions/{day}/publish").get_data(as_text=True)
     assert "已出版" in html and "/n/" in html
+    # The proofs were made by background jobs (run inside the request under TESTING), one each.
+    rows = db.session.scalars(select(PublishedNotice).where(PublishedNotice.edition_id == edition.id)).all()
+    proof_jobs = db.session.scalars(select(Job).where(Job.kind == "proof")).all()
+    assert sorted(j.published_id for j in proof_jobs) == sorted(r.id for r in rows)
+    assert all(j.status == "done" for j in proof_jobs), [(j.status, j.error) for j in proof_jobs]
+    for row in rows:
+        assert storage.path_of(proofs.proof_path(row)).read_bytes().startswith(b"%PDF")
 
     filer = users("filer")
     other = Client(app, app.response_class, use_cookies=True)
