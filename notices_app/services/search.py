@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -592,6 +592,13 @@ def run(params: SearchParams) -> SearchResult:
     if plan.empty:
         return SearchResult(items=[], total=0, limit=limit, offset=offset)
     retained_from = _retained_from()
+    if params.kind == "termination" and retained_from is not None:
+        # Only terminations since the cut-off are public: asking for older ones finds nothing,
+        # and the range starts there (the database cannot tell the filters exclude each other).
+        first = max(params.date_from or retained_from, retained_from)
+        if params.date_to is not None and params.date_to < first:
+            return SearchResult(items=[], total=0, limit=limit, offset=offset)
+        params = replace(params, date_from=first)
     if plan.fts_match and not plan.like_terms and not plan.code:
         ids, total, exact = _run_fts(plan, params, retained_from, limit, offset)
     else:

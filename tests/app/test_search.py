@@ -215,6 +215,10 @@ def test_terminations_past_their_retention_period_never_match(
     assert ids(search(code=ZHONGHANG["credit_code"])) == [kept.id]
     assert ids(search()) == [kept.id, lost.id]
     assert ids(search(q="公告")) == [kept.id]
+    # A range that ends before the cut-off finds nothing; one across it, only what is public.
+    cut = TODAY - timedelta(days=days)
+    assert search(kind="termination", date_to=cut - timedelta(days=1)).total == 0
+    assert ids(search(q="王鹏", kind="termination", date_from=old.run_date)) == [kept.id]
     monkeypatch.setattr(search_service, "PAIR_PROBE", 0)  # the LIKE path too
     assert ids(search(q="王鹏")) == [kept.id]
 
