@@ -206,17 +206,36 @@ def field_label(key: str, lang: str) -> str:
     return label + rest if label else rest.lstrip(".")
 
 
+def _choice_labels(lang: str) -> dict[str, dict[str, str]]:
+    """Stored choice codes by field (business_license, original, postal …) → the form's label."""
+    from notices_app.forms.notices import COPIES, DOCUMENTS, SERVICE_METHODS
+
+    column = 2 if lang == "en" else 1
+    return {
+        key: {choice[0]: choice[column] for choice in choices}
+        for key, choices in (("document", DOCUMENTS), ("copy", COPIES), ("method", SERVICE_METHODS))
+    }
+
+
 def _field_rows(fields: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The notice's fields as the desk reads them: labels for choice codes, 是/否 for flags."""
+    labels = _choice_labels(lang)
+
+    def shown(key: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return ("Yes" if value else "No") if lang == "en" else ("是" if value else "否")
+        return labels.get(key, {}).get(str(value), str(value))
+
     rows = []
     for key, value in fields.items():
         if value in (None, "", []):
             continue
         if isinstance(value, list):
             value = ";".join(
-                "、".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
+                "、".join(shown(k, v) for k, v in item.items()) if isinstance(item, dict) else str(item)
                 for item in value
             )
-        rows.append((field_label(key, lang), str(value)))
+        rows.append((field_label(key, lang), shown(key, value)))
     return rows
 
 
