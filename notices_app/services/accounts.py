@@ -21,9 +21,20 @@ def _token_hash(token: str) -> str:
 
 
 def create_user(
-    email: str, password: str, role: str, org_name: str | None = None, *, display_name: str | None = None
+    email: str,
+    password: str,
+    role: str,
+    org_name: str | None = None,
+    *,
+    display_name: str | None = None,
+    join_existing: bool = True,
 ) -> User:
-    """Create an account; filers and advertisers belong to an organisation (created if new)."""
+    """Create an account; filers and advertisers belong to an organisation.
+
+    Staff (the CLI, the demo) may add a user to the organisation of that name
+    (`join_existing`); a public sign-up always gets an organisation of its own, since anyone
+    can type a company's name and must not see or change that company's notices and payments.
+    """
     email = email.strip().lower()
     if role not in ROLES:
         raise RuleError(msg("user.role", "未知角色:{role}", "Unknown role: {role}", role=role))
@@ -33,7 +44,10 @@ def create_user(
         raise RuleError(msg("user.exists", "该邮箱已注册", "This e-mail is already registered"))
     org = None
     if org_name:
-        org = db.session.scalar(select(Organisation).where(Organisation.name == org_name))
+        if join_existing:
+            org = db.session.scalar(
+                select(Organisation).where(Organisation.name == org_name).order_by(Organisation.id).limit(1)
+            )
         if org is None:
             org = Organisation(name=org_name)
             db.session.add(org)

@@ -60,6 +60,7 @@ def signup() -> Any:
                 form.password.data or "",
                 "filer",
                 org_name=(form.org_name.data or "").strip(),
+                join_existing=False,  # typing a company's name gives no access to its account
             )
             accounts.update_org_contact(
                 user,

@@ -119,3 +119,29 @@ def test_signup_records_the_organisation_and_checks_its_credit_code(client: Flas
         and org.credit_code == "914403001922038216"
         and org.contact_name == "张三"
     )
+
+
+def test_signing_up_with_a_known_organisation_name_gives_no_access_to_it(
+    client: FlaskClient, pub, users
+) -> None:
+    """Anyone can type a company's name: sign-up makes a new organisation, never joins one."""
+    from notices_app.extensions import db
+    from notices_app.services.accounts import find_user
+
+    owner = users("filer")
+    before = (owner.org.credit_code, owner.org.contact_name)
+    resp = client.post(
+        "/signup",
+        data={
+            "org_name": owner.org.name,
+            "credit_code": "914403001922038216",
+            "contact_name": "冒名者",
+            "email": "stranger@b.cn",
+            "password": "password-1",
+        },
+    )
+    assert resp.status_code == 302
+    stranger = find_user("stranger@b.cn")
+    assert stranger.org_id != owner.org_id and stranger.org.name == owner.org.name
+    db.session.refresh(owner.org)
+    assert (owner.org.credit_code, owner.org.contact_name) == before  # the owner's record is untouched
