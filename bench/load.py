@@ -47,7 +47,16 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import sqlalchemy as sa  # noqa: E402
-from search import DbRun, fields_for, generate, pct, postgres_db, public_rows, query_sets  # noqa: E402
+from search import (  # noqa: E402
+    DbRun,
+    fields_for,
+    generate,
+    insert_published,
+    pct,
+    postgres_db,
+    public_rows,
+    query_sets,
+)
 
 VENV_BIN = ROOT / ".venv" / "bin"
 KINDS = ("home", "edition", "permalink", "search-name", "search-code", "search-text")
@@ -114,59 +123,7 @@ def _insert_published(rows: list[dict[str, Any]], publication_id: int, owner: An
         r["id"] += base_published
         r["notice_id"] += base_notice
     with db.engine.begin() as conn:
-        conn.execute(
-            sa.insert(Edition),
-            [
-                {
-                    "id": edition_of[d],
-                    "publication_id": publication_id,
-                    "date": d,
-                    "status": "published",
-                    "page_count": 12,
-                    "plan": {},
-                    "published_at": now,
-                }
-                for d in days
-            ],
-        )
-        for start in range(0, len(rows), 2000):
-            chunk = rows[start : start + 2000]
-            conn.execute(
-                sa.insert(Notice),
-                [
-                    {
-                        "id": r["notice_id"],
-                        "publication_id": publication_id,
-                        "org_id": owner.org_id,
-                        "created_by_id": owner.id,
-                        "kind": r["kind"],
-                        "status": "published",
-                        "fields": r["_fields"],
-                        "warnings_confirmed": True,
-                        "print_only": False,
-                        "web_hide_names": False,
-                        "price_fen": 10000,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for r in chunk
-                ],
-            )
-            conn.execute(
-                sa.insert(PublishedNotice),
-                [
-                    {k: v for k, v in r.items() if not k.startswith("_")}
-                    | {"edition_id": edition_of[r["run_date"]]}
-                    for r in chunk
-                ],
-            )
-        if conn.dialect.name == "postgresql":
-            for table in ("edition", "notice", "published_notice"):
-                conn.execute(
-                    sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-                    )
-                )
+        insert_published(conn, rows, edition_of, (publication_id, owner.org_id, owner.id), now)
         conn.execute(sa.text("ANALYZE"))
     return rows
 

@@ -413,7 +413,7 @@ def load(app: Any, rows: Sequence[dict[str, Any]]) -> dict[str, float]:
     from flask_migrate import upgrade
 
     from notices_app.extensions import db
-    from notices_app.models import Edition, Notice, Organisation, Publication, PublishedNotice, User
+    from notices_app.models import Organisation, Publication, User
 
     times: dict[str, float] = {}
     with app.app_context():
@@ -457,66 +457,8 @@ def load(app: Any, rows: Sequence[dict[str, Any]]) -> dict[str, float]:
                 ],
             )
             days = sorted({r["run_date"] for r in rows})
-            edition_of = {d: i + 1 for i, d in enumerate(days)}
-            conn.execute(
-                sa.insert(Edition),
-                [
-                    {
-                        "id": edition_of[d],
-                        "publication_id": 1,
-                        "date": d,
-                        "status": "published",
-                        "page_count": 12,
-                        "plan": {},
-                        "published_at": now,
-                    }
-                    for d in days
-                ],
-            )
-            for chunk in _chunks(rows, 5000):
-                conn.execute(
-                    sa.insert(Notice),
-                    [
-                        {
-                            "id": r["notice_id"],
-                            "publication_id": 1,
-                            "org_id": 1,
-                            "created_by_id": 1,
-                            "kind": r["kind"],
-                            "status": "published",
-                            "fields": r["_fields"],
-                            "warnings_confirmed": True,
-                            "print_only": False,
-                            "web_hide_names": False,
-                            "price_fen": 10000,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                        for r in chunk
-                    ],
-                )
-                conn.execute(
-                    sa.insert(PublishedNotice),
-                    [
-                        {k: v for k, v in r.items() if not k.startswith("_")}
-                        | {"edition_id": edition_of[r["run_date"]]}
-                        for r in chunk
-                    ],
-                )
-            if conn.dialect.name == "postgresql":
-                for table in (
-                    "publication",
-                    "organisation",
-                    "user_account",
-                    "edition",
-                    "notice",
-                    "published_notice",
-                ):
-                    conn.execute(
-                        sa.text(
-                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-                        )
-                    )
+            insert_published(conn, rows, {d: i + 1 for i, d in enumerate(days)}, (1, 1, 1), now)
+            reset_sequences(conn, ("publication", "organisation", "user_account"))
         times["insert_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         upgrade()
@@ -528,6 +470,78 @@ def load(app: Any, rows: Sequence[dict[str, Any]]) -> dict[str, float]:
                 conn.execute(sa.text("ANALYZE"))
                 conn.execute(sa.text("PRAGMA optimize"))
     return times
+
+
+def insert_published(
+    conn: Any,
+    rows: Sequence[dict[str, Any]],
+    edition_of: dict[date, int],
+    owners: tuple[int, int, int],
+    now: datetime,
+) -> None:
+    """Bulk insert generated rows as published editions, notices and web copies.
+
+    `edition_of` gives each run date its edition id; `owners` is (publication, organisation,
+    user) id. On PostgreSQL the id sequences are moved past what was inserted."""
+    from notices_app.models import Edition, Notice, PublishedNotice
+
+    publication_id, org_id, user_id = owners
+    conn.execute(
+        sa.insert(Edition),
+        [
+            {
+                "id": edition_id,
+                "publication_id": publication_id,
+                "date": d,
+                "status": "published",
+                "page_count": 12,
+                "plan": {},
+                "published_at": now,
+            }
+            for d, edition_id in sorted(edition_of.items())
+        ],
+    )
+    for chunk in _chunks(rows, 5000):
+        conn.execute(
+            sa.insert(Notice),
+            [
+                {
+                    "id": r["notice_id"],
+                    "publication_id": publication_id,
+                    "org_id": org_id,
+                    "created_by_id": user_id,
+                    "kind": r["kind"],
+                    "status": "published",
+                    "fields": r["_fields"],
+                    "warnings_confirmed": True,
+                    "print_only": False,
+                    "web_hide_names": False,
+                    "price_fen": 10000,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for r in chunk
+            ],
+        )
+        conn.execute(
+            sa.insert(PublishedNotice),
+            [
+                {k: v for k, v in r.items() if not k.startswith("_")}
+                | {"edition_id": edition_of[r["run_date"]]}
+                for r in chunk
+            ],
+        )
+    reset_sequences(conn, ("edition", "notice", "published_notice"))
+
+
+def reset_sequences(conn: Any, tables: Sequence[str]) -> None:
+    """PostgreSQL: the next id of each table follows the ids inserted explicitly."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        conn.execute(
+            sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        )
 
 
 def _chunks(rows: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict[str, Any]]]:
