@@ -227,6 +227,14 @@ def rows_for_cm(grid: GridSpec, height_cm: float) -> int:
     return math.ceil(lines_for_cm(grid, height_cm) / grid.row_lines)
 
 
+def max_module_cm(grid: GridSpec) -> int:
+    """The tallest module in whole cm that still fits the lower half of the page (0: none)."""
+    cm = 0
+    while rows_for_cm(grid, cm + 1) <= STACK_ROWS:
+        cm += 1
+    return cm
+
+
 def page_class(page: int, page_count: int) -> PageClass:
     """front (page 1), back (the last page of a paper with more than one) or inside."""
     _check_page(page, page_count)

@@ -14,6 +14,11 @@ slot type (ads.inventory.SLOT_TYPES) and page class (front, inside, back), a pri
 insertion in 分, or for the 中缝 a per-字 rate with its minimum and for classified modules a per
 column·cm rate (the same shapes as a notice kind). Slots reuse the card's "surcharges" (colour,
 fixed_position) and "frequency_discounts". A page class a type is missing from is not sold.
+
+Classified modules are sold as one fixed size per publication, the card's optional
+"module_size" ({"cols": 2, "cm": 5}: columns × whole cm, `ModuleSize`); a card that sells
+modules without saying their size sells `DEFAULT_MODULE_SIZE` (2 栏 × 5 cm, the usual unit of
+a 对开 broadsheet's classified pages). A module is billed per column·cm on that nominal size.
 """
 
 from __future__ import annotations
@@ -108,6 +113,34 @@ _SLOT_UNITS: dict[str, Unit] = {
 
 
 @dataclass(frozen=True)
+class ModuleSize:
+    """The size of a classified module: `cols` columns × `cm` whole centimetres."""
+
+    cols: int
+    cm: int
+
+    def __post_init__(self) -> None:
+        for name, value in (("cols", self.cols), ("cm", self.cm)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"module_size {name} must be a whole number of at least 1, not {value!r}")
+
+    def to_dict(self) -> dict[str, int]:
+        return {"cols": self.cols, "cm": self.cm}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ModuleSize:
+        if not isinstance(data, Mapping) or set(data) != {"cols", "cm"}:
+            raise ValueError('"module_size" is {"cols": columns, "cm": whole centimetres}')
+        return cls(data["cols"], data["cm"])
+
+    def label(self, lang: str = "zh") -> str:
+        return f"{self.cols} col × {self.cm} cm" if lang.startswith("en") else f"{self.cols}栏×{self.cm}厘米"
+
+
+DEFAULT_MODULE_SIZE = ModuleSize(2, 5)
+
+
+@dataclass(frozen=True)
 class Surcharge:
     percent: Decimal
     label_zh: str
@@ -145,6 +178,8 @@ class RateCard:
     frequency_discounts: tuple[FrequencyDiscount, ...] = ()
     # {slot type key: {page class: rate}}; empty on cards written before slots were sold.
     slots: Mapping[str, Mapping[str, SlotRate]] = field(default_factory=dict, hash=False)
+    # The classified module's size; None: DEFAULT_MODULE_SIZE when the card sells modules.
+    module_size: ModuleSize | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -159,6 +194,8 @@ class RateCard:
                 key: {cls: _slot_rate_to_data(rate) for cls, rate in by_class.items()}
                 for key, by_class in self.slots.items()
             }
+        if self.module_size is not None:
+            data["module_size"] = self.module_size.to_dict()
         return data
 
     @classmethod
@@ -175,7 +212,16 @@ class RateCard:
                 )
             ),
             slots=_slots_from_data(data.get("slots", {})),
+            module_size=ModuleSize.from_dict(data["module_size"]) if "module_size" in data else None,
         )
+
+    @property
+    def module(self) -> ModuleSize | None:
+        """The classified module sold on this card: its stated size, the default size when it
+        prices modules without one, None when it sells no modules."""
+        if self.module_size is not None:
+            return self.module_size
+        return DEFAULT_MODULE_SIZE if self.slots.get("module") else None
 
     def slot_rate(self, slot_type_key: str, page_class: str) -> SlotRate | None:
         """The rate of that slot type on that page class; None when the card does not sell it."""
@@ -505,8 +551,9 @@ def quote_slot(
 ) -> Quote:
     """Price `runs` insertions of an ad in a slot of type `slot_type_key` on a `page_class` page.
 
-    Classified modules need `cols` and `height_cm` (billed per column·cm), the 中缝 needs `zi`
-    (billed per 字); the other types have one price per insertion. Colour and fixed position are
+    Classified modules are billed per column·cm on `cols` × `height_cm`, by default one module
+    of the card's size (`RateCard.module`); the 中缝 needs `zi` (billed per 字); the other
+    types have one price per insertion. Colour and fixed position are
     the card's "colour" and "fixed_position" surcharges. Raises RuleError when the card has no
     slot prices at all (a card from before slots were sold) or does not sell this slot there.
     """
@@ -554,6 +601,9 @@ def quote_slot(
             )
         )
     if slot_type.anchor == "module":
+        module = card.module
+        if cols is None and height_cm is None and module is not None:  # one module of the card's size
+            cols, height_cm = module.cols, module.cm
         measure = Measure(columns=cols or 0, height_cm=height_cm or 0.0)
     elif slot_type.anchor == "gutter":
         measure = Measure(zi=zi or 0)
@@ -647,4 +697,6 @@ DEMO_RATE_CARD: dict[str, Any] = {
             "inside": {"unit": "per_col_cm", "unit_fen": 6000, "cm_step": "0.5", "minimum_fen": 30000}
         },
     },
+    # One module is 2 columns × 5 cm: 2 × 5 × 60 元 = 600 元 an insertion.
+    "module_size": {"cols": 2, "cm": 5},
 }

@@ -14,6 +14,11 @@ A hold's claims carry its expiry; a later hold deletes expired claims on the cel
 its own transaction before inserting. Payment confirms (claims made permanent); an expired or
 cancelled payment, or `expire_holds`, frees them.
 
+Classified modules are booked the same way: the rate card says the publication's module size
+(`RateCard.module`, e.g. 2 栏 × 5 cm), the inventory stacks modules of that size in the lower
+half of inside pages, and a module is priced per column·cm on that size (`quote_slot`). A
+module shares cells with the fractions over it, so neither can be sold over the other.
+
 The 中缝 is booked the same way, one entry per segment of the strip (one cell each): the
 advertiser types a short classified text, priced per 字 (`rules.counting`) on the rate card's
 per-字 rate and minimum, and set in the strip's small type (`print.gutter`); a text longer than
@@ -37,11 +42,12 @@ from ads.inventory import (
     GridSpec,
     Slot,
     find_slot,
+    max_module_cm,
     page_class,
     page_slots,
     slot_size_pt,
 )
-from ads.ratecard import Quote, RateCard, booking_refund_fen, quote_slot
+from ads.ratecard import ModuleSize, Quote, RateCard, booking_refund_fen, quote_slot
 from notices_app.extensions import db
 from notices_app.models import (
     AdBooking,
@@ -62,8 +68,7 @@ from notices_app.services.notices import current_publication, publication_calend
 from notices_app.services.typesetting import geometry_for
 
 DEFAULT_HOLD_MINUTES = 30
-# Modules need the publication's module size: they are booked at the counter.
-ONLINE_TYPES = tuple(k for k in SLOT_TYPES if k != "module")
+ONLINE_TYPES = tuple(SLOT_TYPES)  # every type is booked online (modules in the card's module size)
 GUTTER_MAX_CHARS = 200  # longer than any segment holds; the typesetter gives the real limit
 GUTTER_CONTENT_KEY = "gutter_text"  # AdContent.content of a 中缝 entry
 GUTTER_KIND = "gutter"  # AdBooking.artwork_kind of a 中缝 entry
@@ -80,6 +85,30 @@ def grid_for(pub: Publication) -> GridSpec:
 
 def rate_card(pub: Publication) -> RateCard:
     return RateCard.from_dict(pub.rate_card)
+
+
+def module_size(card: RateCard, grid: GridSpec) -> ModuleSize | None:
+    """The card's module size when modules are sold and that size fits this grid's lower half."""
+    size = card.module
+    if size is None or size.cols > grid.columns or size.cm > max_module_cm(grid):
+        return None
+    return size
+
+
+def slots_on(
+    pub: Publication,
+    page: int,
+    page_count: int,
+    *,
+    grid: GridSpec | None = None,
+    card: RateCard | None = None,
+) -> list[Slot]:
+    """Every sellable place on the page, classified modules in the publication's module size."""
+    grid = grid or grid_for(pub)
+    size = module_size(card or rate_card(pub), grid)
+    if size is None:
+        return page_slots(grid, page, page_count)
+    return page_slots(grid, page, page_count, module_cols=size.cols, module_cm=size.cm)
 
 
 def _active(now: datetime) -> Any:
@@ -174,7 +203,7 @@ def availability(edition: Edition, now: datetime | None = None, *, expire: bool 
         cells = frozenset(taken.get(number, ()))
         states = []
         prices: dict[str, int | None] = {}
-        for slot in page_slots(grid, number, edition.page_count):
+        for slot in slots_on(pub, number, edition.page_count, grid=grid, card=card):
             if slot.type_key not in ONLINE_TYPES:
                 continue
             if slot.type_key not in prices:
@@ -315,7 +344,7 @@ def plan_runs(
                 max=cal.max_run_dates,
             ),
         )
-    grid = grid_for(pub)
+    grid, card = grid_for(pub), rate_card(pub)
     runs: list[PricedRun] = []
     problems: list[Message | str] = []
     first_box: tuple[int, int, int, int] | None = None
@@ -334,7 +363,7 @@ def plan_runs(
             continue
         slot = None
         if 1 <= page <= ed.page_count:
-            slot = find_slot(page_slots(grid, page, ed.page_count), type_key, index)
+            slot = find_slot(slots_on(pub, page, ed.page_count, grid=grid, card=card), type_key, index)
         box = (slot.col, slot.cols, slot.line, slot.lines) if slot else None
         if slot is None or (first_box is not None and box != first_box):
             problems.append(
@@ -884,11 +913,14 @@ def _reclaim(booking: AdBooking) -> bool:
     if edition is None or pub is None:
         return False
     slot = find_slot(
-        page_slots(grid_for(pub), booking.page, edition.page_count),
-        booking.slot_key or "",
-        booking.slot_index,
+        slots_on(pub, booking.page, edition.page_count), booking.slot_key or "", booking.slot_index
     )
-    if slot is None:
+    if slot is None or (slot.col, slot.cols, slot.line, slot.lines) != (
+        booking.col,
+        booking.cols,
+        booking.line,
+        booking.lines,
+    ):  # the page count or the module size changed meanwhile: not the place that was paid for
         return False
     try:
         with db.session.begin_nested():

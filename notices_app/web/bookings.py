@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from ads.inventory import GUTTER_CELL_BASE, PAGE_CLASS_NAMES, SLOT_TYPES, Slot, find_slot, page_slots
+from ads.inventory import GUTTER_CELL_BASE, PAGE_CLASS_NAMES, SLOT_TYPES, Slot, find_slot
 from ads.ratecard import Quote
 from notices_app.extensions import db
 from notices_app.forms.base import form_errors
@@ -329,7 +329,7 @@ def book(day: str, page: int, slot_type: str, index: int) -> Any:
     if slot_type not in booking_service.ONLINE_TYPES or not 1 <= page <= ed.page_count:
         abort(404)
     grid = booking_service.grid_for(pub)
-    slot = find_slot(page_slots(grid, page, ed.page_count), slot_type, index)
+    slot = find_slot(booking_service.slots_on(pub, page, ed.page_count, grid=grid), slot_type, index)
     if slot is None:
         abort(404)
     state = booking_service.availability(ed, now)

@@ -300,13 +300,18 @@ def test_the_form_refuses_a_taken_slot_with_409(
     assert db.session.scalar(select(func.count()).select_from(AdBooking)) == 1
 
 
-def test_modules_and_unknown_slots_are_not_booked_online(
+def test_slots_off_the_page_or_not_sold_there_are_not_found(
     client: FlaskClient, advertiser: User, day: date
 ) -> None:
     login(client, advertiser)
-    # The 中缝 is (tests/app/test_gutter_bookings.py); classified modules need the desk's size.
+    # The 中缝 (tests/app/test_gutter_bookings.py) and classified modules in the card's module
+    # size, 12 of 2 栏 × 5 cm on a broadsheet page (tests/app/test_module_bookings.py), are booked.
     assert client.get(f"/ads/book/{day.isoformat()}/2/gutter/0").status_code == 200
-    assert client.get(f"/ads/book/{day.isoformat()}/2/module/0").status_code == 404
+    assert client.get(f"/ads/book/{day.isoformat()}/2/module/0").status_code == 200
+    assert client.get(f"/ads/book/{day.isoformat()}/2/module/11").status_code == 200
+    assert client.get(f"/ads/book/{day.isoformat()}/2/module/12").status_code == 404
+    assert client.get(f"/ads/book/{day.isoformat()}/1/module/0").status_code == 404  # inside pages only
+    assert client.get(f"/ads/book/{day.isoformat()}/4/module/0").status_code == 404  # not the back page
     assert client.get(f"/ads/book/{day.isoformat()}/1/quarter/0").status_code == 404  # not on page 1
     assert client.get(f"/ads/book/{day.isoformat()}/9/quarter/0").status_code == 404
     assert client.get(f"/ads/book/{day.isoformat()}/2/quarter/7").status_code == 404
