@@ -11,7 +11,7 @@ echo "==> lint: ruff check, ruff format --check, mypy (pure packages)"
 .venv/bin/mypy
 
 echo "==> pytest on SQLite"
-NOTICES_TEST_DATABASE_URL="" .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+NOTICES_TEST_DATABASE_URL="" .venv/bin/python -m pytest -q -p no:cacheprovider --durations=15 "$@"
 
 PG_URL=${NOTICES_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
@@ -23,7 +23,7 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   echo "==> pytest on PostgreSQL"
-  NOTICES_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+  NOTICES_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q -p no:cacheprovider --durations=15 "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is not reachable at 127.0.0.1:5432 and CI requires it" >&2
   exit 1
