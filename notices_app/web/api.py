@@ -74,14 +74,17 @@ def openapi() -> Any:
 @bp.route("/editions")
 @allow(ANY_USER)
 def editions() -> Any:
-    today = date.today()
+    bad_date = "日期格式应为 YYYY-MM-DD" if g.lang == "zh" else "Dates are YYYY-MM-DD"
+    # An argument given must be a date (an empty one too, as the API document says); a missing
+    # one defaults to today and two weeks on.
     try:
-        start = date.fromisoformat(request.args.get("from") or today.isoformat())
-        end = date.fromisoformat(request.args.get("to") or (start + timedelta(days=14)).isoformat())
+        start = date.fromisoformat(request.args.get("from", date.today().isoformat()))
+    except ValueError as err:
+        raise FieldErrors({"from": [bad_date]}) from err
+    try:
+        end = date.fromisoformat(request.args.get("to", (start + timedelta(days=14)).isoformat()))
     except (ValueError, OverflowError) as err:  # OverflowError: 14 days after 9999-12-31
-        raise FieldErrors(
-            {"from": ["日期格式应为 YYYY-MM-DD" if g.lang == "zh" else "Dates are YYYY-MM-DD"]}
-        ) from err
+        raise FieldErrors({"to": [bad_date]}) from err
     if not (date(2000, 1, 1) <= start and end <= date(2099, 12, 31)):
         # The calendar looks back from a date for its cut-off: year 1 has nothing before it.
         raise FieldErrors(

@@ -256,7 +256,14 @@ def build_world() -> World:
     payment = db.session.scalar(select(Payment).where(Payment.org_id == filer.org_id).order_by(Payment.id))
     story = db.session.scalar(select(Story).order_by(Story.id))
     assert payment is not None and story is not None
+    from notices_app.jobs import records
+
+    job, _ = records.ask(
+        "preview", f"preview:world:{notice.id}", notice_id=notice.id, requested_by_id=filer.id
+    )
+    db.session.commit()
     values: dict[str, Any] = {
+        "job_id": job.id,
         "notice_id": notice.id,
         "kind": notice.kind,
         "reference": payment.reference,
