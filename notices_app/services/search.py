@@ -6,7 +6,8 @@ wherever its characters occur in a row, never by word. Terms of three characters
 through the trigram indexes of the search-indexes migration (SQLite: the FTS5 trigram table
 published_notice_fts; PostgreSQL: pg_trgm GIN indexes used by LIKE/ILIKE). A two-character term
 (names such as 王鹏) has no trigram of its own: SQLite answers it from the same index (see
-"queries" below), PostgreSQL from the pair index of the pair-index migration; single characters
+"queries" below), PostgreSQL from the pair index of the pair-index migration (which also serves
+text terms with punctuation in them, where pg_trgm sees separate words); single characters
 and very common pairs are matched with LIKE, which the date and kind filters, the LIMIT and the
 run-date index keep bounded. Spaces in a query separate terms that must all match (`王鹏 2013`); they are
 never assumed to exist in the text.
@@ -248,6 +249,7 @@ _LAST_DAY = 99991231
 # Kind numbers in the FTS5 rowid, as the migration's triggers compute them (0: any other kind).
 KIND_NUMBERS = {"lost_license": 1, "termination": 2, "general": 3}
 WALK_DAYS = 92  # the first window of a walk back through run dates
+WALK_MAX_DAYS = 366  # … and the longest: a window full of matches is read whole
 FULL_CODE = 18  # a whole 统一社会信用代码: compared by equality (btree)
 FTS_TERMS = "published_notice_fts_terms"
 RECENT_ROWS = 5000  # PostgreSQL: newest rows read in order before the trigram indexes are asked
@@ -290,7 +292,9 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _like(term: _Term, dialect: str, rows: Any = PublishedNotice) -> ColumnElement[bool]:
+def _like(
+    term: _Term, dialect: str, rows: Any = PublishedNotice, indexed: bool = True, pairs_for_words: bool = True
+) -> ColumnElement[bool]:
     """The term as LIKE over its columns of `rows` (the table, or a subquery of it); ILIKE on
     PostgreSQL when it has letters with case, except in the codes, which are stored in capitals
     and compared as normalise_code writes the query."""
@@ -302,12 +306,34 @@ def _like(term: _Term, dialect: str, rows: Any = PublishedNotice) -> ColumnEleme
     for name in _SQL_COLUMNS[term.field]:
         column: Any = getattr(rows, name)
         out.append(column.ilike(pattern, escape="\\") if fold else column.like(pattern, escape="\\"))
-    if dialect == "postgresql" and len(term.text) == PAIR:
-        # search_text holds every column searched; its pair index narrows, LIKE decides.
+    by_pairs = len(term.text) == PAIR or (pairs_for_words and _splits_words(term))
+    if indexed and dialect == "postgresql" and by_pairs:
+        # search_text holds every column searched; its pair index narrows, strpos decides.
+        # Longer terms go to the trigram indexes, except text with punctuation or spaces in it:
+        # pg_trgm cuts the text into words there and finds almost every row for「彤，联系电」.
+        # strpos, not LIKE: no trigram bitmap may join in, as its recheck would evaluate
+        # notice_pairs row by row.
         pairs = sa.func.notice_pairs(rows.search_text, type_=postgresql.ARRAY(sa.Text))
-        wanted = sa.cast(postgresql.array([term.text.lower()]), postgresql.ARRAY(sa.Text))
-        return sa.and_(pairs.op("@>")(wanted), sa.or_(*out))
+        wanted = sa.cast(postgresql.array(term_pairs(term.text)), postgresql.ARRAY(sa.Text))
+        found = []
+        for name in _SQL_COLUMNS[term.field]:
+            column = getattr(rows, name)
+            haystack, needle = (sa.func.lower(column), term.text.lower()) if fold else (column, term.text)
+            found.append(sa.func.strpos(haystack, needle) > 0)
+        return sa.and_(pairs.op("@>")(wanted), sa.or_(*found))
     return sa.or_(*out)
+
+
+def _splits_words(term: _Term) -> bool:
+    """A text term that pg_trgm would cut into words: it holds a character that is not a letter,
+    digit or ideograph (punctuation, a space)."""
+    return term.field == "text" and not all(c.isalnum() for c in term.text)
+
+
+def term_pairs(text: str) -> list[str]:
+    """The distinct two-character runs of a term, lower-cased as the pair index stores them."""
+    low = text.lower()
+    return sorted({low[i : i + PAIR] for i in range(len(low) - 1)})
 
 
 def _phrase(text: str) -> str:
@@ -421,7 +447,10 @@ def _sql_where(
     if plan.fts_match:
         keys = sa.select(sa.literal_column("rowid").op("&")(_ID_MASK)).select_from(sa.table(FTS_TABLE))
         where.append(PublishedNotice.id.in_(keys.where(*_fts_where(plan.fts_match, None, None))))
-    where += [_like(t, dialect) for t in plan.like_terms]
+    # With a date range, the trigram bitmap ANDs with the run-date index; PostgreSQL's estimates
+    # for the pair index are too coarse for it to do the same, so punctuation goes by trigrams.
+    dated = params.date_from is not None or params.date_to is not None
+    where += [_like(t, dialect, pairs_for_words=not dated) for t in plan.like_terms]
     return where
 
 
@@ -473,7 +502,7 @@ def _walk(params: SearchParams, where: Sequence[ColumnElement[bool]], need: int,
                 .order_by(PublishedNotice.run_date.desc(), PublishedNotice.id.desc())
                 .limit(need - len(ids))
             ).all()
-            high, span = low, span * 2
+            high, span = low, min(span * 2, WALK_MAX_DAYS)
     return ids
 
 
@@ -531,7 +560,8 @@ def _newest_matching(
     return list(
         db.session.scalars(
             sa.select(rows.id)
-            .where(*[_like(t, dialect, rows) for t in plan.like_terms])
+            # LIKE alone: the pair condition is for the index, and costly on rows read in order.
+            .where(*[_like(t, dialect, rows, indexed=False) for t in plan.like_terms])
             .order_by(rows.run_date.desc(), rows.id.desc())
             .limit(need)
         ).all()
@@ -542,6 +572,8 @@ def _run_sql(
     params: SearchParams, plan: _Plan, dialect: str, retained_from: date | None, limit: int, offset: int
 ) -> tuple[list[int], int, bool]:
     """Find up to COUNT_CAP + 1 rows in any order; walk the run-date order only if there are more."""
+    # The newest matches in order (PostgreSQL): a prefix of the answer, whatever the total.
+    recent: list[int] = []
     if dialect == "postgresql" and plan.like_terms and offset + limit <= COUNT_CAP:
         recent = _recent_matches(params, plan, dialect, retained_from, COUNT_CAP + 1)
         if len(recent) > COUNT_CAP:
@@ -558,6 +590,8 @@ def _run_sql(
     if len(found) <= COUNT_CAP:
         ordered = sorted(found, key=lambda r: (r.run_date, r.id), reverse=True)
         return [r.id for r in ordered[offset : offset + limit]], len(found), True
+    if len(recent) >= offset + limit:  # the newest rows already hold the page: no walk
+        return recent[offset : offset + limit], COUNT_CAP, False
     return _walk(params, where, offset + limit, trigrams)[offset:], COUNT_CAP, False
 
 

@@ -254,6 +254,18 @@ def test_common_pairs_and_single_characters_use_like(rows: Rows, monkeypatch: py
     assert search(q="鹏王").total == 0
 
 
+def test_terms_with_punctuation_and_letters_match_as_typed(rows: Rows) -> None:
+    """Punctuation inside a term (PostgreSQL: the pair index, not pg_trgm's words), letters in
+    either case, with and without a date range (which takes the trigram path)."""
+    made = rows.general("更名公告", "本公司（Zibo Tech）自即日起更名，联系电话不变。")
+    other = rows.general("减资公告", "本公司联系电话变更。")
+    for q in ("（Zibo", "zibo tech）", "ZIBO TECH）自", "更名，联系", "，联系电话"):
+        assert ids(search(q=q)) == [made.id], q
+        assert ids(search(q=q, date_from=made.run_date, date_to=made.run_date)) == [made.id], q
+    assert ids(search(q="联系电话")) == sorted([made.id, other.id], reverse=True)
+    assert search(q="更名，，联系").total == 0 and search(q="（zibo）").total == 0
+
+
 def test_like_wildcards_in_queries_are_literal(rows: Rows) -> None:
     made = rows.general("减资公告", "本公司注册资本减少50%，即_半_。")
     for q in ("50%", "%", "_半_", "_", "50%，即"):

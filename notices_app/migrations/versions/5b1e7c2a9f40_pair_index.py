@@ -5,8 +5,10 @@ place such as 淄川) had no index on PostgreSQL and LIKE read every row. This a
 notice_pairs(text): the distinct two-character runs of a text, lower-cased, as an array, and a
 GIN index over the pairs of each public row's search_text (which holds the web text, the
 organisation's name and its codes). A two-character term is then found as `notice_pairs(…) @>
-ARRAY[term]` and checked with LIKE on its own column. SQLite answers such terms from its FTS5
-trigram index (see the search-indexes migration); nothing changes there.
+ARRAY[term]` and checked on its own column. The same index serves text terms that hold
+punctuation or spaces (「彤，联系电」), which pg_trgm cuts into words: it then finds nearly every
+row, while the term's pairs find few. SQLite answers such terms from its FTS5 trigram index (see
+the search-indexes migration); nothing changes there.
 
 Revision ID: 5b1e7c2a9f40
 Revises: d2a7aaca8694
