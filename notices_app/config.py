@@ -8,7 +8,14 @@ from typing import Any, ClassVar
 
 
 class DefaultConfig:
+    # Signs session cookies and CSRF tokens. Production refuses to start with this one or with
+    # fewer than MIN_SECRET_KEY_BYTES (notices_app/web/security.py says how to make one).
     SECRET_KEY = "dev-only-change-me"
+    # The public address of the site's root (https://notices.example.cn): every absolute link in
+    # feeds and on proofs starts with it, never with the Host header a request happened to
+    # send. Production needs it; elsewhere feeds fall back to the demo's http://127.0.0.1:5000.
+    # NOTICES_PUBLIC_BASE_URL, its older name, still works.
+    SITE_URL = ""
     # SQLALCHEMY_DATABASE_URI is filled in by create_app from NOTICES_DATABASE_URL or the instance folder.
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None  # a filer may spend an hour on a termination notice
@@ -39,6 +46,10 @@ class DefaultConfig:
     RATELIMIT_SUBMIT = "30 per minute;300 per hour"
     RATELIMIT_LIVE_PREVIEW = "120 per minute"
     RATELIMIT_API = "120 per minute;3000 per hour"
+    # Every search runs the full-text query: generous for a reader, a wall for a scraper.
+    RATELIMIT_SEARCH = "60 per minute;600 per hour"
+    # API tokens expire after this many days unless `flask tokens create --days N` says otherwise.
+    API_TOKEN_DAYS = 90
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
     STRIPE_API_BASE = ""

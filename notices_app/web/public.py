@@ -36,6 +36,7 @@ from notices_app.services.typesetting import geometry_for
 from notices_app.web.access import PUBLIC, allow
 from notices_app.web.i18n import kind_label
 from notices_app.web.page_cache import cached_page
+from notices_app.web.security import absolute_url
 
 bp = Blueprint("public", __name__)
 PER_PAGE = 30
@@ -255,7 +256,9 @@ def feed(kind: str) -> Any:
             el.text = text
         return el
 
-    self_url = url_for("public.feed", kind=kind, _external=True)
+    # Every link is on the configured site address: a feed reader keeps what it was sent, and
+    # a Host header is whatever the client (or a cache poisoner) chose to send.
+    self_url = absolute_url("public.feed", kind=kind)
     sub(root, "id", self_url)
     sub(root, "title", f"{pub.name} · {kind_label(kind)}")
     sub(root, "updated", _atom_time(max((r.published_at for r in rows), default=pub.created_at)))
@@ -265,13 +268,13 @@ def feed(kind: str) -> Any:
         "link",
         rel="alternate",
         type="text/html",
-        href=url_for("public.by_kind", kind=kind, _external=True),
+        href=absolute_url("public.by_kind", kind=kind),
     )
     author = sub(root, "author")
     sub(author, "name", pub.name)
     for row in rows:
         entry = sub(root, "entry")
-        link = url_for("public.permalink", published_id=row.id, _external=True)
+        link = absolute_url("public.permalink", published_id=row.id)
         sub(entry, "id", link)
         sub(entry, "title", f"{row.title} · {row.org_name}" if row.org_name else row.title)
         sub(entry, "updated", _atom_time(row.published_at))

@@ -10,11 +10,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 
+from notices_app.extensions import limiter
 from notices_app.models import KINDS, PublishedNotice
 from notices_app.rules.masking import mask_ids_in_text
 from notices_app.services.errors import FieldErrors
 from notices_app.services.search import COUNT_CAP, SearchParams, SearchResult, parse_params, query_terms, run
 from notices_app.web.access import PUBLIC, allow
+from notices_app.web.security import limit_from_config
 
 bp = Blueprint("search", __name__)
 RESULT_CACHE = "public, max-age=60"  # results change when an edition is published
@@ -80,6 +82,7 @@ def _cached(resp: Response) -> Response:
 
 @bp.route("/search")
 @allow(PUBLIC)
+@limiter.limit(limit_from_config("RATELIMIT_SEARCH"))  # the API's search counts in RATELIMIT_API
 def search() -> Any:
     errors: dict[str, list[str]] = {}
     result: SearchResult | None = None

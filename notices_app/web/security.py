@@ -229,6 +229,73 @@ def _init_limiter(app: Flask) -> None:
 
 # --- cookies and production checks --------------------------------------------------------------------
 
+# Flask signs sessions with HMAC-SHA1 and Flask-WTF its CSRF tokens with the same key: below 32
+# bytes (256 bits) the key, not the hash, is the weak part, and a short one can be guessed offline
+# from any signed cookie.
+MIN_SECRET_KEY_BYTES = 32
+MAKE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+def secret_key_problem(key: object) -> str | None:
+    """Why `key` is unfit to sign production cookies, or None when it will do.
+
+    Length is measured in bytes of the UTF-8 text; a key of only a few different characters
+    ("aaaa…", "abab…") is refused however long, since it holds far less than its length.
+    """
+    if key is None or key == "":
+        return "it is not set"
+    if key == DEV_SECRET_KEY:
+        return "it is the development default"
+    if isinstance(key, str):
+        raw = key.encode()
+    elif isinstance(key, bytes | bytearray):
+        raw = bytes(key)
+    else:
+        return f"it is a {type(key).__name__}, not text"
+    if len(raw) < MIN_SECRET_KEY_BYTES:
+        return f"it has {len(raw)} bytes, at least {MIN_SECRET_KEY_BYTES} are needed"
+    if len(set(raw)) < 8:
+        return "it repeats a few characters instead of being random"
+    return None
+
+
+DEV_SITE_URL = "http://127.0.0.1:5000"  # what scripts/demo.sh serves
+
+
+def _configure_site_url(app: Flask) -> None:
+    """SITE_URL (NOTICES_SITE_URL, api.md's name) and PUBLIC_BASE_URL, its older name used by the
+    proofs, become one setting; production needs it, as https, since links never follow Host."""
+    config = app.config
+    url = str(config.get("SITE_URL") or config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise RuntimeError(
+                f"NOTICES_SITE_URL must be an http(s) address like https://notices.example.cn, not {url!r}"
+            )
+    if config.get("PRODUCTION"):
+        if not url:
+            raise RuntimeError(
+                "NOTICES_PRODUCTION needs NOTICES_SITE_URL (e.g. https://notices.example.cn): feeds and "
+                "proofs link to it, never to the Host header a request sent"
+            )
+        if not url.startswith("https://"):
+            raise RuntimeError("NOTICES_SITE_URL must start with https:// in production")
+    config["SITE_URL"] = url
+    if url and not config.get("PUBLIC_BASE_URL"):
+        config["PUBLIC_BASE_URL"] = url
+
+
+def site_url() -> str:
+    """The configured public address of the site's root, without a trailing slash."""
+    return str(current_app.config.get("SITE_URL") or DEV_SITE_URL).rstrip("/")
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """`url_for(endpoint, **values)` on the configured site address, whatever the request's Host."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return site_url() + path
+
 
 def _configure_cookies(app: Flask) -> None:
     config = app.config
@@ -238,8 +305,13 @@ def _configure_cookies(app: Flask) -> None:
     config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     if not config.get("PRODUCTION"):
         return
-    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
-        raise RuntimeError("NOTICES_PRODUCTION needs a real NOTICES_SECRET_KEY")
+    problem = secret_key_problem(config.get("SECRET_KEY"))
+    if problem:
+        raise RuntimeError(
+            f"NOTICES_PRODUCTION needs a real NOTICES_SECRET_KEY: {problem}. Make one with\n"
+            f"    {MAKE_SECRET_KEY}\n"
+            "and give every web and worker process the same value."
+        )
     if config.get("SESSION_COOKIE_DOMAIN"):
         raise RuntimeError("a __Host- session cookie cannot name a domain: unset SESSION_COOKIE_DOMAIN")
     config["SESSION_COOKIE_NAME"] = config.get("PRODUCTION_SESSION_COOKIE_NAME") or "__Host-session"
@@ -262,6 +334,7 @@ def init_app(app: Flask) -> None:
     """Install the baseline on `app`; call after the blueprints are registered (the rate limits
     then run after the access check, which tells them who the user is)."""
     _configure_cookies(app)
+    _configure_site_url(app)
     _trust_proxies(app)
     _init_limiter(app)
     app.request_class = Request

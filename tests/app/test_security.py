@@ -5,6 +5,7 @@ and owner scoping checked over every route in `app.url_map`."""
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -39,13 +40,18 @@ BASE_HEADERS = {
 }
 
 
+# What `python -c "import secrets; print(secrets.token_urlsafe(48))"` prints (64 characters).
+PRODUCTION_KEY = "kq3V9yR2w0tXo1bNc7Lz8mPa5sDf4gHj6kUe2iOp0rTy3uIw9eQr1tYu5iOp7aSd"
+SITE = "https://notices.example.cn"
+
+
 def _fresh_app(tmp_path: Path, **config: Any) -> Flask:
     """A separate app on its own SQLite file (tables made directly: no migration history needed)."""
     fresh = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/fresh.sqlite3",
-            "SECRET_KEY": "a-real-secret-for-tests",
+            "SECRET_KEY": PRODUCTION_KEY,
             "WTF_CSRF_ENABLED": False,
             "STORAGE_DIR": str(tmp_path / "storage"),
             **config,
@@ -179,7 +185,7 @@ def test_session_cookie_is_httponly_and_lax(client: FlaskClient, users) -> None:
 
 
 def test_production_uses_a_host_prefixed_secure_cookie_and_hsts(tmp_path: Path) -> None:
-    prod = _fresh_app(tmp_path, PRODUCTION=True, RATELIMIT_STORAGE_URI="memory://")
+    prod = _fresh_app(tmp_path, PRODUCTION=True, RATELIMIT_STORAGE_URI="memory://", SITE_URL=SITE)
     with prod.app_context():
         from notices_app.services.accounts import create_user
 
@@ -195,19 +201,51 @@ def test_production_uses_a_host_prefixed_secure_cookie_and_hsts(tmp_path: Path) 
     assert client.get("/desk/").status_code == 200  # the prefixed cookie carries the session
 
 
+MEMORY = {"RATELIMIT_STORAGE_URI": "memory://", "SITE_URL": SITE}
+
+
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"SECRET_KEY": "dev-only-change-me", "RATELIMIT_STORAGE_URI": "memory://"}, "SECRET_KEY"),
-        ({"REDIS_URL": "", "RATELIMIT_STORAGE_URI": ""}, "REDIS_URL"),
-        ({"RATELIMIT_STORAGE_URI": "memory://", "SESSION_COOKIE_DOMAIN": "example.cn"}, "domain"),
+        ({**MEMORY, "SECRET_KEY": "dev-only-change-me"}, "SECRET_KEY: it is the development default"),
+        ({**MEMORY, "SECRET_KEY": ""}, "SECRET_KEY: it is not set"),
+        ({**MEMORY, "SECRET_KEY": "x"}, "it has 1 bytes, at least 32"),
+        ({**MEMORY, "SECRET_KEY": "a-real-secret-for-tests"}, "it has 23 bytes, at least 32"),
+        ({**MEMORY, "SECRET_KEY": "ab" * 32}, "repeats a few characters"),
+        ({**MEMORY, "SITE_URL": ""}, "NOTICES_SITE_URL"),
+        ({**MEMORY, "SITE_URL": "http://notices.example.cn"}, "https://"),
+        ({**MEMORY, "SITE_URL": "notices.example.cn"}, "NOTICES_SITE_URL must be an http"),
+        ({"SITE_URL": SITE, "REDIS_URL": "", "RATELIMIT_STORAGE_URI": ""}, "REDIS_URL"),
+        ({**MEMORY, "SESSION_COOKIE_DOMAIN": "example.cn"}, "domain"),
     ],
 )
 def test_production_refuses_to_start_misconfigured(
     tmp_path: Path, config: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(RuntimeError, match=message):
+    with pytest.raises(RuntimeError, match=re.escape(message)):
         _fresh_app(tmp_path, PRODUCTION=True, **config)
+
+
+def test_a_short_secret_key_is_refused_with_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError) as refused:
+        _fresh_app(tmp_path, PRODUCTION=True, **MEMORY, SECRET_KEY="s3cret!")
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(48))"' in str(refused.value)
+    with pytest.raises(RuntimeError, match="it has 31 bytes"):
+        _fresh_app(tmp_path, PRODUCTION=True, **MEMORY, SECRET_KEY=secrets.token_urlsafe(23))
+    # 32 bytes are enough, counted in UTF-8 (11 Chinese characters are 33).
+    for key in (
+        "淄博晚报公告登报系统钥",
+        secrets.token_urlsafe(24),
+        secrets.token_urlsafe(48),
+        secrets.token_hex(32),
+    ):
+        assert _fresh_app(tmp_path, PRODUCTION=True, **MEMORY, SECRET_KEY=key).config["SECRET_KEY"] == key
+
+
+def test_outside_production_the_demo_key_still_starts(tmp_path: Path) -> None:
+    """scripts/demo.sh sets no key and no NOTICES_PRODUCTION: the demo must keep starting."""
+    demo = _fresh_app(tmp_path, SECRET_KEY="dev-only-change-me", TESTING=False)
+    assert demo.config["SECRET_KEY"] == "dev-only-change-me" and not demo.config["PRODUCTION"]
 
 
 @pytest.fixture
@@ -220,7 +258,7 @@ def memory_limits_after(app: Flask) -> Iterator[None]:
 
 
 def test_production_counts_in_redis(tmp_path: Path, memory_limits_after: None) -> None:
-    prod = _fresh_app(tmp_path, PRODUCTION=True, REDIS_URL="redis://127.0.0.1:6379/0")
+    prod = _fresh_app(tmp_path, PRODUCTION=True, REDIS_URL="redis://127.0.0.1:6379/0", SITE_URL=SITE)
     assert prod.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     if not limiter.storage.check():
         pytest.skip("no Redis on 127.0.0.1:6379")
@@ -394,6 +432,18 @@ def test_api_calls_are_limited_per_token_with_a_json_error(app: Flask, users, li
     english = client.get("/api/v1/me", headers={**headers, "Accept-Language": "en"})
     assert english.get_json()["errors"]["_"] == ["Too many requests: please wait a moment and try again."]
     assert client.get("/api/v1/me", headers=api_headers(users("editor"))).status_code == 200
+
+
+def test_searches_are_limited_per_address(app: Flask, pub, limits: dict[str, Any]) -> None:
+    limits["RATELIMIT_SEARCH"] = "2 per minute"
+    client = app.test_client()
+    codes = [client.get("/search", query_string={"q": f"公告{i}"}).status_code for i in range(3)]
+    assert codes == [200, 200, 429]
+    resp = client.get("/search", query_string={"q": "遗失"})
+    assert resp.status_code == 429 and "请求过于频繁" in resp.get_data(as_text=True)
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.9.8.7"
+    assert other.get("/search", query_string={"q": "公告"}).status_code == 200
 
 
 # --- redirects -----------------------------------------------------------------------------------------
