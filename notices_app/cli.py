@@ -1,4 +1,4 @@
-"""The command line of api.md: seed-demo, users create, tokens create, edition list."""
+"""The command line of api.md: seed-demo, users create, tokens create|list|revoke, edition list."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ from notices_app.cli_publish import add_publish_commands
 from notices_app.extensions import db
 from notices_app.models import ROLES, Edition
 from notices_app.rules.messages import RuleError
+
+
+def _when(moment: Any) -> str:
+    return str(moment.strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def register_cli(app: Flask) -> None:
@@ -50,16 +54,66 @@ def register_cli(app: Flask) -> None:
 
     tokens = click.Group("tokens", help="Manage API tokens.")
 
-    @tokens.command("create")
-    @click.argument("email")
-    def tokens_create(email: str) -> None:
-        """Print a new API token for the account; only its hash is stored."""
-        from notices_app.services.accounts import create_token, find_user
+    def account(email: str) -> Any:
+        from notices_app.services.accounts import find_user
 
         user = find_user(email)
         if user is None:
             raise click.ClickException(f"no account {email} / 没有该账户")
-        click.echo(create_token(user))
+        return user
+
+    @tokens.command("create")
+    @click.argument("email")
+    @click.option(
+        "--days",
+        type=click.IntRange(1, 3650),
+        default=None,
+        help="Days until it expires (default NOTICES_API_TOKEN_DAYS, 90).",
+    )
+    def tokens_create(email: str, days: int | None) -> None:
+        """Print a new API token for the account; only its hash is stored."""
+        from notices_app.services.accounts import create_token, list_tokens
+
+        user = account(email)
+        token = create_token(user, days)
+        click.echo(token)  # stdout holds only the token: TOKEN=$(flask tokens create …)
+        row = list_tokens(user)[-1]
+        click.echo(f"token {row.id} expires {_when(row.expires_at)} / 令牌到期时间", err=True)
+
+    @tokens.command("list")
+    @click.argument("email")
+    def tokens_list(email: str) -> None:
+        """One line per token of the account: id, state, created, expires, last used (never the secret)."""
+        from notices_app.models import utcnow
+        from notices_app.services.accounts import list_tokens
+
+        now = utcnow()
+        rows = list_tokens(account(email))
+        if not rows:
+            click.echo("no tokens / 没有令牌")
+        for row in rows:
+            last = _when(row.last_used_at) if row.last_used_at else "never"
+            click.echo(
+                f"{row.id:>5}  {row.prefix}…  {row.state(now):<7}  created {_when(row.created_at)}  "
+                f"expires {_when(row.expires_at)}  last used {last}"
+            )
+
+    @tokens.command("revoke")
+    @click.argument("email")
+    @click.option("--id", "token_id", type=int, default=None, help="Revoke this token (see tokens list).")
+    @click.option("--all", "revoke_all", is_flag=True, help="Revoke every token of the account.")
+    def tokens_revoke(email: str, token_id: int | None, revoke_all: bool) -> None:
+        """Revoke one token of the account (--id N) or all of them (--all); they get 401 at once."""
+        from notices_app.services.accounts import revoke_tokens
+
+        if (token_id is None) == (not revoke_all):
+            raise click.UsageError("give exactly one of --id N and --all / 请指定 --id N 或 --all 之一")
+        user = account(email)
+        try:
+            count = revoke_tokens(user, token_id)
+        except RuleError as err:
+            raise click.ClickException(err.message.render("en") + " / " + err.message.render("zh")) from err
+        click.echo(f"revoked {count} token(s) of {user.email} / 已吊销{count}个令牌")
 
     app.cli.add_command(tokens)
 

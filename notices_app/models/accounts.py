@@ -60,7 +60,11 @@ class User(UserMixin, Base):
 
 
 class ApiToken(Base):
-    """A bearer token; only its SHA-256 is stored, the plaintext is shown once."""
+    """A bearer token; only its SHA-256 is stored, the plaintext is shown once.
+
+    A token works until `expires_at` unless revoked first (by `flask tokens revoke` or by its
+    owner's password change); a refused token is never made valid again.
+    """
 
     __tablename__ = "api_token"
 
@@ -69,7 +73,14 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+    def state(self, now: datetime) -> str:
+        """ "active", "expired" or "revoked" at `now`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if now < self.expires_at else "expired"

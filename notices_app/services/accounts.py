@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from notices_app.extensions import db
@@ -92,13 +94,15 @@ def user_for_session(user_key: str) -> User | None:
 
 
 def revoke_sessions(user: User) -> None:
-    """End every browser session of `user` (API tokens are separate and stay)."""
+    """End every browser session of `user` (API tokens are separate and stay: scripts that hold
+    them keep working when a person logs out; a password change revokes them)."""
     user.session_version += 1
     db.session.commit()
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password after checking the current one; every session of `user` ends.
+    """Set a new password after checking the current one; every session and API token of
+    `user` ends (a token copied by whoever knew the old password must not outlive it).
 
     Raises RuleError (code "user.current_password" or "user.password") and changes nothing
     when the current password is wrong or the new one is too short.
@@ -109,24 +113,84 @@ def change_password(user: User, current: str, new: str) -> None:
         raise RuleError(msg("user.password", "密码至少需要8位", "The password needs at least 8 characters"))
     user.password_hash = generate_password_hash(new, method="scrypt")
     user.session_version += 1
+    _revoke(user, None)
     db.session.commit()
 
 
-def create_token(user: User) -> str:
-    """Create an API token and return its plaintext; only the hash is kept."""
+MAX_TOKEN_DAYS = 3650
+
+
+def create_token(user: User, days: int | None = None) -> str:
+    """Create an API token valid for `days` (default API_TOKEN_DAYS, 90) and return its
+    plaintext; only the hash is kept. Raises RuleError for a lifetime outside 1…3650 days."""
+    if days is None:
+        days = int(current_app.config.get("API_TOKEN_DAYS", 90))
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise RuleError(
+            msg(
+                "token.days",
+                "令牌有效期应为1至{max}天",
+                "A token lasts 1 to {max} days",
+                max=MAX_TOKEN_DAYS,
+            )
+        )
     token = "ntk_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), prefix=token[:10]))
+    now = utcnow()
+    db.session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            prefix=token[:10],
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+    )
     db.session.commit()
     return token
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None or not row.user.active:
+    """The active owner of a token that is neither expired nor revoked, else None (a 401)."""
+    if "\x00" in token:
         return None
-    row.last_used_at = utcnow()
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    now = utcnow()
+    if row is None or row.state(now) != "active" or not row.user.active:
+        return None
+    row.last_used_at = now
     db.session.commit()
     return row.user
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    """Every token `user` ever had, oldest first, whatever its state (for `flask tokens list`)."""
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def revoke_tokens(user: User, token_id: int | None = None) -> int:
+    """Revoke one token of `user` (by id) or, with no id, all of them; returns how many were
+    still unrevoked. Raises RuleError when `token_id` is not one of `user`'s tokens."""
+    if (
+        token_id is not None
+        and db.session.scalar(select(ApiToken.id).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+        is None
+    ):
+        raise RuleError(
+            msg("token.unknown", "该账户没有编号为{id}的令牌", "This account has no token {id}", id=token_id)
+        )
+    count = _revoke(user, token_id)
+    db.session.commit()
+    return count
+
+
+def _revoke(user: User, token_id: int | None) -> int:
+    query = update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if token_id is not None:
+        query = query.where(ApiToken.id == token_id)
+    result = db.session.execute(
+        query.values(revoked_at=utcnow()), execution_options={"synchronize_session": False}
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def find_user(email: str) -> User | None:

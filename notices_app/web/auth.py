@@ -80,7 +80,8 @@ def signup() -> Any:
 @allow(ANY_USER)
 @limiter.limit(limit_from_config("RATELIMIT_PASSWORD"), methods=["POST"])
 def password() -> Any:
-    """Change the password; every other session of the account ends, this one carries on."""
+    """Change the password; every other session and every API token of the account ends, this
+    session carries on."""
     form = PasswordForm(meta={"lang": g.lang})
     if form.validate_on_submit():
         try:
@@ -92,6 +93,11 @@ def password() -> Any:
             field.errors = [err.message.render(g.lang)]
         else:
             login_user(g.user)  # the new session version: this browser stays signed in
-            flash(t("密码已修改，其他设备上的登录已退出", "Password changed; other sessions are logged out"))
+            flash(
+                t(
+                    "密码已修改，其他设备上的登录已退出，API 令牌已全部吊销",
+                    "Password changed; other sessions are logged out and every API token is revoked",
+                )
+            )
             return redirect(url_for("public.home"))
     return render_template("auth/password.html", form=form)

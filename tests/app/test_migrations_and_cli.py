@@ -42,7 +42,7 @@ def test_seed_demo_users_and_tokens(app: Flask) -> None:
         args=["users", "create", "x@example.cn", "--role", "editor", "--password", "pw-123456"]
     )
     assert dup.exit_code != 0 and "已注册" in dup.output
-    token = runner.invoke(args=["tokens", "create", "x@example.cn"]).output.strip()
+    token = runner.invoke(args=["tokens", "create", "x@example.cn"]).stdout.strip()
     assert token.startswith("ntk_")
     client = app.test_client()
     assert (
