@@ -24,11 +24,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["STORAGE_DIR"] = app.instance_path + "/storage"
 
     from notices_app import models  # noqa: F401  (registers every table on the metadata)
-    from notices_app.db_sqlite import init_app as init_sqlite
+    from notices_app.db_locks import init_app as init_locks
     from notices_app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
-    init_sqlite(app)  # busy timeout for concurrent booking claims
+    init_locks(app)  # locking reads take the write lock (SQLite too), busy timeout
     migrate.init_app(
         app, db, directory=str(app.root_path) + "/migrations", render_as_batch=True, compare_type=True
     )

@@ -32,17 +32,33 @@ STAGES = {
 
 def enqueue_build(edition: Edition, actor: User | None) -> tuple[EditionBuild, Job]:
     """Start a build of `edition`: its `EditionBuild` row now (Conflict if the edition is
-    published), the work in the background. One call, one build."""
-    from notices_app.services.editions import start_build
+    published), the work in the background. Returns (build, job).
 
+    One build per edition at a time: the edition's write lock is held from the look for a live
+    build (`editions.live_build`) until the new build and its job row are committed together, so
+    of ten clicks at once the first starts a build and the other nine are handed that one.
+    """
+    from notices_app.services.editions import live_build, lock_edition, start_build
+
+    lock_edition(edition)
+    live = live_build(edition, records.lease())
+    if live is not None:
+        job = records.find(f"edition_build:{live.id}")
+        assert job is not None  # live_build joins the job
+        db.session.commit()
+        return live, job
     build = start_build(edition, actor)
     build.stage = "queued"
-    job, _ = records.ask(
-        "edition_build",
-        f"edition_build:{build.id}",
+    job = Job(
+        kind="edition_build",
+        key=f"edition_build:{build.id}",
+        status="queued",
+        stage="queued",
         build_id=build.id,
         requested_by_id=actor.id if actor else None,
     )
+    db.session.add(job)
+    db.session.commit()
     _hand_over(job, build)
     return build, job
 

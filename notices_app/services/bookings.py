@@ -6,8 +6,8 @@ One slot, one booking: a booking claims every inventory cell its slot covers (`S
 unique per edition, page and cell), and overlapping slots share cells. The claim is an INSERT
 that the database refuses for a cell already claimed, so two concurrent holds cannot both win
 whatever they read before; there is no check-then-insert. On SQLite the claim transaction
-starts with BEGIN IMMEDIATE (`_begin_claim`): the writer lock is taken before anything is read,
-so concurrent holds queue on the busy timeout (notices_app.db_sqlite) instead of failing
+takes the write lock first (`_begin_claim`, notices_app.db_locks): the writer lock is taken
+before anything is read, so concurrent holds queue on the busy timeout instead of failing
 with "database is locked" when a read lock cannot be upgraded.
 
 A hold's claims carry its expiry; a later hold deletes expired claims on the cells it wants in
@@ -48,6 +48,7 @@ from ads.inventory import (
     slot_size_pt,
 )
 from ads.ratecard import ModuleSize, Quote, RateCard, booking_refund_fen, quote_slot
+from notices_app.db_locks import write_lock
 from notices_app.extensions import db
 from notices_app.models import (
     AdBooking,
@@ -423,17 +424,12 @@ def price_runs(
 
 
 def _begin_claim() -> None:
-    """Start the claim transaction; on SQLite with BEGIN IMMEDIATE (the writer lock, first).
-
-    pysqlite begins a transaction by itself only before the first INSERT/UPDATE/DELETE, and a
-    SELECT before that runs outside it; BEGIN IMMEDIATE here makes every read of the claim
-    transaction part of it. The session must not be in a DBAPI transaction already, hence the
-    commit (which ends the caller's read-only work).
-    """
+    """Start the claim transaction holding the write lock (`db_locks.write_lock`: BEGIN
+    IMMEDIATE on SQLite), so every read of the claim transaction is part of it. The session
+    must not be in a DBAPI transaction already, hence the commit (which ends the caller's
+    read-only work)."""
     db.session.commit()
-    conn = db.session.connection()
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    write_lock(db.session)
 
 
 def _free_expired(edition_id: int, page: int, cells: Iterable[int], now: datetime) -> None:

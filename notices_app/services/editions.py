@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, or_, select
 
 from notices_app.extensions import db
 from notices_app.layout.geometry import PageGeometry
@@ -36,6 +35,7 @@ from notices_app.models import (
     AdContent,
     Edition,
     EditionBuild,
+    Job,
     Notice,
     NoticeRun,
     Publication,
@@ -58,9 +58,12 @@ STALE_AFTER = timedelta(minutes=10)
 ProgressFn = Callable[[int, int, str], None]
 
 
-def get_edition(day: date, pub: Publication | None = None) -> Edition:
+def get_edition(day: date, pub: Publication | None = None, *, for_update: bool = False) -> Edition:
+    """The edition of `day`, or NotFound; `for_update`: under the write lock (notices_app/db_locks),
+    for a build or publish that decides on the edition's state."""
     pub = pub or current_publication()
-    ed = db.session.scalar(select(Edition).where(Edition.publication_id == pub.id, Edition.date == day))
+    query = select(Edition).where(Edition.publication_id == pub.id, Edition.date == day)
+    ed = db.session.scalar(query.with_for_update() if for_update else query)
     if ed is None:
         raise NotFound(f"no edition on {day.isoformat()}")
     return ed
@@ -344,8 +347,22 @@ def _mark_interrupted(edition: Edition) -> None:
         b.finished_at = utcnow()
 
 
+def lock_edition(edition: Edition) -> Edition:
+    """The edition under the write lock, read afresh (the first lock of the order in db_locks)."""
+    locked = db.session.scalar(select(Edition).where(Edition.id == edition.id).with_for_update())
+    if locked is None:
+        raise NotFound(edition.id)
+    return locked
+
+
 def start_build(edition: Edition, actor: User | None) -> EditionBuild:
-    if edition.status == "published":
+    """A new `running` build row of the edition (flushed; the caller commits).
+
+    Numbered under the edition's write lock (notices_app/db_locks), so two builds started at once
+    get consecutive numbers instead of racing for the same one.
+    """
+    locked = lock_edition(edition)
+    if locked.status == "published":
         raise Conflict(
             msg(
                 "edition.published",
@@ -353,23 +370,35 @@ def start_build(edition: Edition, actor: User | None) -> EditionBuild:
                 "the edition is published and frozen",
             )
         )
-    _mark_interrupted(edition)
-    for _ in range(3):
-        number = _next_number(edition)
-        build = EditionBuild(
-            edition_id=edition.id,
-            number=number,
-            status="running",
-            started_by_id=actor.id if actor else None,
-            folder=f"editions/{edition.date.isoformat()}/build-{number:03d}",
+    _mark_interrupted(locked)
+    number = _next_number(locked)
+    build = EditionBuild(
+        edition_id=locked.id,
+        number=number,
+        status="running",
+        started_by_id=actor.id if actor else None,
+        folder=f"editions/{locked.date.isoformat()}/build-{number:03d}",
+    )
+    db.session.add(build)
+    db.session.flush()
+    return build
+
+
+def live_build(edition: Edition, lease: timedelta) -> EditionBuild | None:
+    """The edition's build that a background job is still working on: queued, or running with a
+    lease renewed within `lease`. A build left running by a process that died is not live."""
+    fresh = utcnow() - lease
+    return db.session.scalar(
+        select(EditionBuild)
+        .join(Job, Job.build_id == EditionBuild.id)
+        .where(
+            EditionBuild.edition_id == edition.id,
+            EditionBuild.status == "running",
+            or_(Job.status == "queued", and_(Job.status == "running", Job.heartbeat_at >= fresh)),
         )
-        db.session.add(build)
-        try:
-            db.session.commit()
-            return build
-        except IntegrityError:  # another build took the number first
-            db.session.rollback()
-    raise Conflict(msg("edition.busy", "另一次组版正在进行", "another build is starting"))
+        .order_by(EditionBuild.number.desc())
+        .limit(1)
+    )
 
 
 def build_edition(
@@ -395,7 +424,9 @@ def build_edition(
 
     pub = current_publication()
     edition = get_edition(day, pub)
-    build = build if build is not None else start_build(edition, actor)
+    if build is None:
+        build = start_build(edition, actor)
+        db.session.commit()
     geometry = geometry_for(pub)
 
     def step(stage: str, done: int, total: int) -> None:

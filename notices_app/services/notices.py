@@ -45,8 +45,8 @@ def get_notice(notice_id: int, actor: User, *, for_update: bool = False) -> Noti
     """Load a notice the actor may see, or raise NotFound (never 403: existence is not disclosed)."""
     query = visible_notices(actor).where(Notice.id == notice_id)
     if for_update:
-        # Re-read under a row lock so two editors (or an editor and the payment webhook) cannot both
-        # act on the same state; SQLite serialises writers anyway.
+        # The write lock before the read (notices_app/db_locks): two editors, or an editor and
+        # the webhook, cannot both act on the same state.
         query = query.with_for_update()
     notice = db.session.scalar(query)
     if notice is None:
@@ -157,7 +157,28 @@ def transition(
     """Apply one workflow action through the transition table and log it in the same transaction.
 
     `actor=None` is the system (the payment gateway, the scheduler). Refusals raise Conflict and
-    change nothing.
+    change nothing. Commits; `apply_transition` is the same step inside a larger unit of work.
+    """
+    try:
+        notice = apply_transition(notice_id, action, actor, reason=reason, now=now)
+    except (Conflict, FieldErrors, NotFound):
+        db.session.rollback()  # nothing half-done, and the write lock is let go at once
+        raise
+    db.session.commit()
+    from notices_app.services import payments  # late: payments reads notices in its hooks
+
+    payments.flush_outbox()  # refunds the transition decided go to Stripe after the commit
+    return notice
+
+
+def apply_transition(
+    notice_id: int, action: str, actor: User | None, *, reason: str | None = None, now: datetime | None = None
+) -> Notice:
+    """`transition` without the commit: the caller commits (and then calls
+    `payments.flush_outbox`), or rolls back on Conflict/FieldErrors.
+
+    The notice is read under the write lock (notices_app/db_locks) before anything is decided,
+    so of two actions at the same moment the second sees the first one's outcome.
     """
     now = now or utcnow()
     notice = (
@@ -186,7 +207,6 @@ def transition(
     try:
         new_state = workflow.apply(notice.status, action, role, ctx)
     except workflow.TransitionRefused as err:
-        db.session.rollback()
         raise Conflict(err.message) from err
     old_state = notice.status
     notice.status = new_state
@@ -196,8 +216,7 @@ def transition(
     from notices_app.services import payments  # late: payments reads notices in its hooks
 
     payments.notice_transitioned(notice, action, old_state, actor, before_cutoff=before_cutoff)
-    db.session.commit()
-    payments.flush_outbox()  # refunds the transition decided go to Stripe after the commit
+    db.session.flush()
     return notice
 
 
@@ -214,7 +233,6 @@ def _check_submittable(notice: Notice, pub: Publication, now: datetime) -> None:
 
     errors = submission_problems(notice.kind, notice.fields, notice.warnings_confirmed)
     if errors:
-        db.session.rollback()
         raise FieldErrors(errors)
     _check_run_dates(pub, notice.run_dates, now, required=True)
 

@@ -12,9 +12,10 @@ Publishing is idempotent and safe to re-run after a crash at any point:
    notices are blanked): images a re-run finds in place are kept;
 3. notices move scheduled → published through the workflow (each step logged), skipping the
    ones a previous run already moved;
-4. the PublishedNotice rows and the edition's `published` status are committed together, so
-   the public site never shows half an edition, and UNIQUE(notice_id, run_date) keeps a
-   concurrent second run from adding duplicates.
+4. the notices' moves, the PublishedNotice rows and the edition's `published` status are
+   committed together, under the edition's write lock (notices_app/db_locks), so the public
+   site never shows half an edition and a concurrent second run waits, then finds it done;
+   UNIQUE(notice_id, run_date) stays as the last guard against duplicates.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from notices_app.extensions import db
 from notices_app.layout.types import NoticeText
@@ -66,7 +66,7 @@ from notices_app.services.editions import (
     latest_build,
 )
 from notices_app.services.errors import Conflict, FieldErrors, NotFound
-from notices_app.services.notices import current_publication, transition
+from notices_app.services.notices import apply_transition, current_publication
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -576,12 +576,12 @@ def _build_for(edition: Edition) -> EditionBuild:
 
 
 def _move_to_published(notice: Notice, actor: User | None) -> None:
+    """approved → scheduled → published in the publish's transaction (no commit of its own)."""
     who = actor if actor is not None and actor.is_staff else None
     if notice.status == "approved":
-        transition(notice.id, "schedule", who)
-    if db.session.get(Notice, notice.id).status == "scheduled":  # type: ignore[union-attr]
-        transition(notice.id, "publish", who)
-    db.session.refresh(notice)
+        apply_transition(notice.id, "schedule", who)
+    if notice.status == "scheduled":
+        apply_transition(notice.id, "publish", who)
     if notice.status != "published":
         raise _refuse(
             "publish.notice_state",
@@ -595,12 +595,26 @@ def _move_to_published(notice: Notice, actor: User | None) -> None:
 def publish_edition(day: date, actor: User | None = None, progress: ProgressFn | None = None) -> Edition:
     """Freeze and publish the edition of `day` (see the module docstring); returns the edition.
 
-    Raises NotFound for a date without an edition and Conflict when it cannot be published: not
-    built, last build failed or still running, notices changed since the build, a build file
-    changed, or a frozen file that differs from the build.
+    One unit of work under the edition's lock: a second publish of the same day waits for the
+    first, then finds everything done and changes nothing. Raises NotFound for a date without
+    an edition and Conflict when it cannot be published: not built, last build failed or still
+    running, notices changed since the build, a build file changed, or a frozen file that
+    differs from the build.
     """
+    try:
+        edition = _publish(day, actor, progress)
+        crash_point("publish.before_record")
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return edition
+
+
+def _publish(day: date, actor: User | None, progress: ProgressFn | None) -> Edition:
     pub = current_publication()
-    edition = get_edition(day, pub)
+    # The lock order of notices_app/db_locks: the edition before its notices.
+    edition = get_edition(day, pub, for_update=True)
     build = _build_for(edition)
     pages = list(build.pages or [])
     total = 2 * len(pages) + 2
@@ -646,37 +660,24 @@ def _record(
     notices: dict[int, Notice],
     frozen: dict[int, tuple[str, str]],
 ) -> None:
-    """Add the missing PublishedNotice rows and mark the edition published, in one commit."""
-    for attempt in range(2):
-        now = utcnow()
-        have = set(
-            db.session.scalars(
-                select(PublishedNotice.notice_id).where(PublishedNotice.run_date == edition.date)
-            )
-        )
-        for page, block in blocks:
-            notice = notices[int(block["id"])]
-            if notice.id in have:
-                continue
-            have.add(notice.id)
-            image = notice_image_path(edition.date, notice.id)
-            public_image = image if storage.path_of(image).is_file() and not notice.print_only else None
-            db.session.add(
-                _new_row(notice, edition, page, block, frozen[int(page["number"])], public_image, now)
-            )
-        if edition.status != "published":
-            edition.status = "published"
-            edition.published_at = now
-        edition.published_build_id = build.id
-        crash_point("publish.before_record")
-        try:
-            db.session.commit()
-            return
-        except IntegrityError:
-            # A concurrent publish recorded some rows first: theirs stand, add what is left.
-            db.session.rollback()
-            if attempt:
-                raise
+    """Add the missing PublishedNotice rows and mark the edition published (committed by the
+    caller with the notices' moves, so the public never sees half an edition)."""
+    now = utcnow()
+    have = set(
+        db.session.scalars(select(PublishedNotice.notice_id).where(PublishedNotice.run_date == edition.date))
+    )
+    for page, block in blocks:
+        notice = notices[int(block["id"])]
+        if notice.id in have:
+            continue
+        have.add(notice.id)
+        image = notice_image_path(edition.date, notice.id)
+        public_image = image if storage.path_of(image).is_file() and not notice.print_only else None
+        db.session.add(_new_row(notice, edition, page, block, frozen[int(page["number"])], public_image, now))
+    if edition.status != "published":
+        edition.status = "published"
+        edition.published_at = now
+    edition.published_build_id = build.id
 
 
 # --- what the public sees -----------------------------------------------------------------------

@@ -59,7 +59,7 @@ class Site:
             FLASK_APP="wsgi",
             NOTICES_DATABASE_URL=self.url,
             NOTICES_STORAGE_DIR=str(self.storage),
-            NOTICES_SECRET_KEY="cli-test-secret",
+            NOTICES_SECRET_KEY="cli-test-secret-0123456789abcdef0123456789abcdef",
             PYTHONUNBUFFERED="1",
         )
         env.update(self.env_extra)
@@ -114,7 +114,7 @@ class Site:
                     "TESTING": True,
                     "SQLALCHEMY_DATABASE_URI": self.url,
                     "STORAGE_DIR": str(self.storage),
-                    "SECRET_KEY": "cli-test-secret",
+                    "SECRET_KEY": "cli-test-secret-0123456789abcdef0123456789abcdef",
                     **env_overrides(self.env_extra),
                 }
             )

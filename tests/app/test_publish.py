@@ -276,7 +276,7 @@ def test_a_crash_half_way_then_a_rerun_completes_without_duplicates(
 
         return wrapper
 
-    target = {"images": "render_web_images", "transition": "transition", "record": "_new_row"}[where]
+    target = {"images": "render_web_images", "transition": "apply_transition", "record": "_new_row"}[where]
     if where == "images":
         # Crash after the page images are on disk, before the notice images are.
         real_store = storage.store
