@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +15,13 @@ from notices_app.services import typesetting
 from notices_app.services.errors import Conflict, FieldErrors, NotFound
 from notices_app.web.access import ANY_USER, PUBLIC, allow
 from notices_app.web.notice_input import json_input
-from notices_app.web.openapi import openapi_document
+from notices_app.web.openapi import (
+    EDITIONS_FIRST,
+    EDITIONS_LAST,
+    EDITIONS_MAX_DAYS,
+    ISO_DAY,
+    openapi_document,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer-token API: no cookies are read, so there is nothing to forge
@@ -75,22 +82,28 @@ def openapi() -> Any:
 @allow(ANY_USER)
 def editions() -> Any:
     bad_date = "日期格式应为 YYYY-MM-DD" if g.lang == "zh" else "Dates are YYYY-MM-DD"
-    # An argument given must be a date (an empty one too, as the API document says); a missing
-    # one defaults to today and two weeks on.
-    try:
-        start = date.fromisoformat(request.args.get("from", date.today().isoformat()))
-    except ValueError as err:
-        raise FieldErrors({"from": [bad_date]}) from err
-    try:
-        end = date.fromisoformat(request.args.get("to", (start + timedelta(days=14)).isoformat()))
-    except (ValueError, OverflowError) as err:  # OverflowError: 14 days after 9999-12-31
-        raise FieldErrors({"to": [bad_date]}) from err
-    if not (date(2000, 1, 1) <= start and end <= date(2099, 12, 31)):
-        # The calendar looks back from a date for its cut-off: year 1 has nothing before it.
-        raise FieldErrors(
-            {"from": ["日期须在2000年至2099年之间" if g.lang == "zh" else "Dates must lie in 2000-2099"]}
-        )
-    if end < start or (end - start).days > 366:
+    out_of_range = "日期须在2000年至2099年之间" if g.lang == "zh" else "Dates must lie in 2000-2099"
+
+    def day(name: str, default: date) -> date:
+        # Given, it must be YYYY-MM-DD (an empty one too, as the API document says; Python's
+        # fromisoformat alone would also take 20131021 and week dates); missing, the default.
+        raw = request.args.get(name)
+        if raw is None:
+            return default
+        try:
+            if not re.fullmatch(ISO_DAY, raw):
+                raise ValueError(raw)
+            value = date.fromisoformat(raw)
+        except ValueError as err:
+            raise FieldErrors({name: [bad_date]}) from err
+        if not EDITIONS_FIRST <= value <= EDITIONS_LAST:
+            # The calendar looks back from a date for its cut-off: year 1 has nothing before it.
+            raise FieldErrors({name: [out_of_range]})
+        return value
+
+    start = day("from", date.today())
+    end = day("to", min(start + timedelta(days=14), EDITIONS_LAST))
+    if end < start or (end - start).days > EDITIONS_MAX_DAYS:
         raise FieldErrors(
             {"to": ["日期范围无效(最长一年)" if g.lang == "zh" else "Invalid range (one year at most)"]}
         )

@@ -32,6 +32,10 @@ def register_errors(app: Flask) -> None:
             if isinstance(err.description, str) and getattr(err, "_ours", False)
             else t(zh, en)
         )
+        # The exception's own headers carry meaning: 405's Allow lists the methods that work
+        # (RFC 9110), 401's WWW-Authenticate how to authenticate. Its Content-Type is for
+        # Werkzeug's HTML page, not for the body made here.
+        headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
         if is_api():
-            return jsonify(errors={"_": [text]}), code
-        return render_template("error.html", code=code, message=text), code
+            return jsonify(errors={"_": [text]}), code, headers
+        return render_template("error.html", code=code, message=text), code, headers

@@ -1,10 +1,186 @@
-"""The OpenAPI 3.1 document of /api/v1, kept beside the routes it describes (a test compares them)."""
+"""The OpenAPI 3.1 document of /api/v1, kept beside the routes it describes (a test compares them).
+
+A notice's `fields` are described per kind from the kind's form class (forms/notices.py), the
+one truth the API validates with: each field's type, whether it is required, its length, choices
+and date format come from the field objects, so a new field or kind appears here by itself.
+What a field object cannot say (rules between fields) is stated in CROSS_FIELD_RULES beside it.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from wtforms import Field, Form
+
+from notices_app.forms import NOTICE_FORMS
+from notices_app.forms.fields import (
+    ChoiceField,
+    CreditCodeField,
+    FlagField,
+    IdNumberField,
+    IsoDateField,
+    ListField,
+    PhoneField,
+    RegNumberField,
+    TextField,
+)
+from notices_app.models import KINDS
+
 _ERR = {"$ref": "#/components/schemas/Errors"}
+
+# What GET /api/v1/editions accepts (api.py): the calendar looks back from a date for its cut-off.
+EDITIONS_FIRST, EDITIONS_LAST = date(2000, 1, 1), date(2099, 12, 31)
+EDITIONS_MAX_DAYS = 366
+ISO_DAY = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+EDITIONS_DAY = "^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"  # 2000-01-01 … 2099-12-31
+
+
+# --- a notice's fields, from its form class -----------------------------------------------------
+
+
+def _blank(name: str) -> dict[str, Any]:
+    """`name` is absent, null or empty: what the forms treat as "not given"."""
+    return {"properties": {name: {"type": ["string", "null"], "maxLength": 0}}}
+
+
+def _given(name: str) -> dict[str, Any]:
+    return {"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
+
+
+# Rules of each form's cross_validate (and submit_validate), which no single field states.
+CROSS_FIELD_RULES: dict[str, dict[str, Any]] = {
+    "lost_license": {
+        "allOf": [
+            {"anyOf": [_given("credit_code"), _given("reg_number")]},
+            {
+                "if": {"required": ["document"], "properties": {"document": {"const": "other"}}},
+                "then": _given("document_other"),
+            },
+            # `copy` defaults to "original": a duplicate number only with a lost duplicate.
+            {"if": {"properties": {"copy": {"const": "original"}}}, "then": _blank("duplicate_no")},
+        ],
+        "description": "Give credit_code or reg_number (or both). document_other is needed when "
+        "document is other; duplicate_no only when the duplicate was lost.",
+    },
+    "termination": {
+        "description": "effective_on, signed_on and every service attempt's `on` are not before "
+        "absent_since; report_by is not after effective_on; no ID number twice. Submitting (not "
+        "saving the draft) also needs at least one failed direct and one failed postal service "
+        "attempt.",
+    },
+}
+
+
+def _field_schema(field: Field) -> tuple[dict[str, Any], bool]:
+    """(JSON Schema, required?) of one form field, read from the field object itself."""
+    out: dict[str, Any] = {}
+    label = getattr(field, "label_en", "") or field.name
+    notes = [str(field.description)] if field.description else []
+    example = (field.render_kw or {}).get("placeholder")
+    required = False
+    if isinstance(field, ListField):
+        sub_form = field.unbound_field.args[0]
+        out = {"type": "array", "items": form_schema(sub_form), "maxItems": field.max_entries}
+        if field.min_items:
+            out["minItems"] = field.min_items
+        required = field.min_items > 0
+    elif isinstance(field, FlagField):
+        out = {"type": "boolean"}
+        notes.append("The strings a browser sends (on, yes, 1, off, no, 0 …) also work.")
+    elif isinstance(field, ChoiceField):
+        out = {"enum": list(field.codes)}
+        required = field.required and field.default is None
+        if field.default is not None:
+            out["default"] = field.default
+            out["enum"].append(None)  # null: not given, the default applies
+    elif isinstance(field, IsoDateField):
+        out = {"type": "string", "format": "date", "pattern": ISO_DAY}
+        required = field.required
+        if not required:  # "" and null: not given
+            out = {"anyOf": [out, {"const": ""}, {"type": "null"}]}
+        if field.not_future and "today" not in " ".join(notes):
+            notes.append("Not after today.")
+    elif isinstance(field, TextField):
+        out = {"type": "string"}
+        required = field.required
+        if isinstance(field, CreditCodeField):
+            notes.append("统一社会信用代码: 18 characters with a valid check character (GB 32100-2015).")
+        elif isinstance(field, RegNumberField):
+            notes.append("注册号: 15 characters; doubtful numbers give warnings to confirm, not errors.")
+        elif isinstance(field, IdNumberField):
+            notes.append("居民身份证号: 18 characters with a valid check character and birth date.")
+        elif isinstance(field, PhoneField):
+            notes.append("A Chinese landline with its area code or an 11-digit mobile.")
+        else:
+            out["maxLength"] = field.max_length
+            if field.printed:
+                notes.append("Printed: full-width Chinese punctuation, characters the print fonts have.")
+        if required:
+            out["minLength"] = 1
+    else:  # pragma: no cover - a new field class must be described here first
+        raise TypeError(f"no JSON Schema for {type(field).__name__} {field.name}")
+    if not required and out.get("type") in ("string", "boolean", "array"):
+        out["type"] = [out["type"], "null"]  # null means "not given"
+    out["title"] = label
+    if example and out.get("type") != "array":
+        out["examples"] = [example]
+    if notes:
+        out["description"] = " ".join(notes)
+    return out, required
+
+
+def form_schema(form_cls: type[Form], kind: str | None = None) -> dict[str, Any]:
+    """The JSON object a form class accepts as `fields` (or as one entry of a list field)."""
+    form = form_cls(formdata=None, meta={"csrf": False, "lang": "en"})
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for name, field in form._fields.items():
+        if name == "csrf_token":
+            continue
+        properties[name], needed = _field_schema(field)
+        if needed:
+            required.append(name)
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        out["required"] = required
+    if form_cls.__doc__:
+        out["description"] = " ".join(form_cls.__doc__.split())
+    rules = CROSS_FIELD_RULES.get(kind or "")
+    if rules:
+        out.update({k: v for k, v in rules.items() if k != "description"})
+        out["description"] = (out.get("description", "") + " " + rules["description"]).strip()
+    return out
+
+
+def notice_input_schemas() -> dict[str, Any]:
+    """NoticeInput (oneOf by `kind`) and one NoticeInput_<kind> and Fields_<kind> per kind."""
+    schemas: dict[str, Any] = {}
+    for kind, form_cls in NOTICE_FORMS.items():
+        schemas[f"Fields_{kind}"] = form_schema(form_cls, kind)
+        schemas[f"NoticeInput_{kind}"] = {
+            "type": "object",
+            "required": ["kind", "fields"],
+            "properties": {
+                "kind": {"const": kind},
+                "fields": {"$ref": f"#/components/schemas/Fields_{kind}"},
+                "run_dates": {
+                    "type": "array",
+                    "items": {"type": "string", "format": "date", "pattern": ISO_DAY},
+                    "uniqueItems": True,
+                    "description": "Each an open edition (GET /api/v1/editions) before its cut-off; "
+                    "may be empty on a draft, submitting needs one at least.",
+                },
+            },
+        }
+    schemas["NoticeInput"] = {
+        "oneOf": [{"$ref": f"#/components/schemas/NoticeInput_{kind}"} for kind in NOTICE_FORMS],
+        "discriminator": {
+            "propertyName": "kind",
+            "mapping": {kind: f"#/components/schemas/NoticeInput_{kind}" for kind in NOTICE_FORMS},
+        },
+    }
+    return schemas
 
 
 def _resp(desc: str, schema: dict[str, Any] | None = None, media: str = "application/json") -> dict[str, Any]:
@@ -42,13 +218,40 @@ def openapi_document() -> dict[str, Any]:
         "requestBody": {
             "content": {
                 "application/json": {
-                    "schema": {"type": "object", "properties": {"reason": {"type": "string"}}}
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "reason": {"type": ["string", "null"], "description": "shown to the filer"}
+                        },
+                    }
                 }
             }
         },
         "responses": {
             "200": _resp("the notice after the decision", notice_ref),
             **_errors(401, 403, 404, 409, 422),
+        },
+    }
+    # Rejecting or asking for changes needs a reason the filer will read (rules/workflow.py).
+    with_reason = {
+        **decide,
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["reason"],
+                        "properties": {
+                            "reason": {
+                                "type": "string",
+                                "pattern": "\\S",
+                                "description": "shown to the filer; not only spaces",
+                            }
+                        },
+                    }
+                }
+            },
         },
     }
     binary = {
@@ -77,9 +280,19 @@ def openapi_document() -> dict[str, Any]:
         "paths": {
             "/api/v1/editions": {
                 "get": {
+                    "description": (
+                        f"Dates from {EDITIONS_FIRST} to {EDITIONS_LAST}; `to` is not before `from` "
+                        f"and at most {EDITIONS_MAX_DAYS} days after it. Without `from`: today; "
+                        "without `to`: two weeks after `from` (at most the last day above)."
+                    ),
                     "parameters": [
-                        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
-                        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                        {
+                            "name": name,
+                            "in": "query",
+                            "description": desc,
+                            "schema": {"type": "string", "format": "date", "pattern": EDITIONS_DAY},
+                        }
+                        for name, desc in (("from", "first date (default today)"), ("to", "last date"))
                     ],
                     "responses": {"200": _resp("publishable dates", {"type": "object"}), **_errors(401, 422)},
                 }
@@ -104,8 +317,8 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/notices/{notice_id}/submit": {"post": action},
             "/api/v1/notices/{notice_id}/withdraw": {"post": action},
             "/api/v1/notices/{notice_id}/approve": {"post": decide},
-            "/api/v1/notices/{notice_id}/reject": {"post": decide},
-            "/api/v1/notices/{notice_id}/request_changes": {"post": decide},
+            "/api/v1/notices/{notice_id}/reject": {"post": with_reason},
+            "/api/v1/notices/{notice_id}/request_changes": {"post": with_reason},
             "/api/v1/notices/{notice_id}/preview.pdf": {"get": binary},
             "/api/v1/notices/{notice_id}/preview.png": {"get": png},
             "/api/v1/notices/{notice_id}/proof.pdf": {
@@ -147,31 +360,37 @@ def openapi_document() -> dict[str, Any]:
                     ]
                     + [
                         # An empty value means "not given" (what an HTML form sends).
-                        {
-                            "name": "kind",
-                            "in": "query",
-                            "schema": {"enum": ["lost_license", "termination", "general", ""]},
-                        },
+                        {"name": "kind", "in": "query", "schema": {"enum": [*KINDS, ""]}},
                         *(
                             {
                                 "name": name,
                                 "in": "query",
-                                "schema": {"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]},
+                                "description": desc,
+                                "schema": {
+                                    "anyOf": [
+                                        {"type": "string", "format": "date", "pattern": ISO_DAY},
+                                        {"const": ""},
+                                    ]
+                                },
                             }
-                            for name in ("from", "to")
+                            for name, desc in (
+                                ("from", "first run date"),
+                                ("to", "last run date, not before `from`"),
+                            )
                         ),
                         *(
                             {
                                 "name": name,
                                 "in": "query",
-                                "schema": {
-                                    "anyOf": [
-                                        {"type": "integer", "minimum": 1, "maximum": high},
-                                        {"const": ""},
-                                    ]
-                                },
+                                # A query string holds text: "48.0" is a JSON integer but not a
+                                # page number, so the digits are described, not an integer.
+                                "description": f"a whole number from 1 to {high} (default {default})",
+                                "schema": {"type": "string", "pattern": pattern},
                             }
-                            for name, high in (("page", 500), ("per_page", 100))
+                            for name, high, default, pattern in (
+                                ("page", 500, 1, r"^\s*(0*([1-9][0-9]?|[1-4][0-9]{2}|500))?\s*$"),
+                                ("per_page", 100, 20, r"^\s*(0*([1-9][0-9]?|100))?\s*$"),
+                            )
                         ),
                     ],
                     "responses": {
@@ -217,15 +436,7 @@ def openapi_document() -> dict[str, Any]:
                         }
                     },
                 },
-                "NoticeInput": {
-                    "type": "object",
-                    "required": ["kind", "fields"],
-                    "properties": {
-                        "kind": {"enum": ["lost_license", "termination", "general"]},
-                        "fields": {"type": "object"},
-                        "run_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
-                    },
-                },
+                **notice_input_schemas(),
                 "PublicNotice": {
                     "type": "object",
                     "properties": {
