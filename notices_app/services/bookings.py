@@ -1041,6 +1041,14 @@ def cancel(booking: AdBooking, actor: User, now: datetime | None = None) -> list
     now = now or utcnow()
     if not actor.is_staff and booking.org_id != actor.org_id:
         raise NotFound(booking.id)
+    # The lock order of notices_app/db_locks: the order's payment (as its webhook takes it),
+    # then the booking, re-read under the lock before deciding.
+    if booking.order_ref and (paid_by := order_payment(booking.order_ref)) is not None:
+        payments.lock_payment(paid_by.id)
+    locked = db.session.scalar(select(AdBooking).where(AdBooking.id == booking.id).with_for_update())
+    if locked is None:
+        raise NotFound(booking.id)
+    booking = locked
     if booking.status not in ACTIVE_STATES:
         raise Conflict(
             msg(

@@ -77,8 +77,12 @@ FROZEN = msg("edition.published", "本期已出版，版面已冻结", "the edit
 
 
 def ensure_unpublished(edition: Edition) -> None:
-    """Conflict when the edition is published: its pages are frozen (a correction is a new notice)."""
-    if edition.status == "published":
+    """Conflict when the edition is published: its pages are frozen (a correction is a new notice).
+
+    Takes the edition's write lock first, so a plan change and a publish cannot cross: the
+    change that follows sees the edition as the publish left it (`edition` is re-read in place).
+    """
+    if lock_edition(edition).status == "published":
         raise Conflict(FROZEN)
 
 
@@ -499,6 +503,7 @@ def build_edition(
         build.progress = total
         build.stage = "done"
         if build.status == "succeeded":
+            edition = lock_edition(edition)  # decided on the edition as it is now, not at the start
             edition.current_build_id = build.id
             if edition.status in ("open", "closed", "built"):
                 edition.status = "built"

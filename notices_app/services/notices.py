@@ -107,6 +107,8 @@ def create_notice(actor: User, data: NoticeInput, *, now: datetime | None = None
 def update_notice(notice: Notice, actor: User, data: NoticeInput, *, now: datetime | None = None) -> Notice:
     """Replace a draft's fields and run dates (only drafts and notices sent back for changes)."""
     now = now or utcnow()
+    # Under the write lock: an edit and a submit from two tabs cannot cross (notices_app/db_locks).
+    notice = get_notice(notice.id, actor, for_update=True)
     if notice.status not in ("draft", "changes_requested"):
         raise Conflict(
             msg(

@@ -197,14 +197,23 @@ def _log(
     )
 
 
+def lock_payment(payment_id: int) -> Payment:
+    """The payment under the write lock, in the lock order (its notice first); see `_locked`."""
+    return _locked(payment_id)
+
+
 def _locked(payment_id: int) -> Payment:
-    # populate_existing: the row may have changed since this session last read it.
-    payment = db.session.scalar(
-        select(Payment)
-        .where(Payment.id == payment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    """The payment, locked and read afresh; a notice's payment only after its notice.
+
+    The lock order of notices_app/db_locks: a notice transition locks the notice and then its
+    payments, so the webhook, the success page and the desk must too, or two of them deadlock
+    on PostgreSQL (each holding the row the other waits for). `notice_id` never changes, so
+    reading it before the locks decides nothing.
+    """
+    notice_id = db.session.scalar(select(Payment.notice_id).where(Payment.id == payment_id))
+    if notice_id is not None:
+        db.session.scalar(select(Notice.id).where(Notice.id == notice_id).with_for_update())
+    payment = db.session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
     if payment is None:
         raise NotFound(payment_id)
     return payment
@@ -217,12 +226,7 @@ def _locked_refund(refund_id: int) -> Refund | None:
     if payment_id is None:
         return None
     _locked(payment_id)
-    return db.session.scalar(
-        select(Refund)
-        .where(Refund.id == refund_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return db.session.scalar(select(Refund).where(Refund.id == refund_id).with_for_update())
 
 
 def refunds_of(payment: Payment) -> list[Refund]:
