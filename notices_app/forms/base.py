@@ -3,8 +3,11 @@
 Meta carries what validation depends on besides the input:
 
 - ``lang``: "zh" (default) or "en", the language of labels, help and messages;
-- ``covers``: ``Callable[[str], bool] | None``, whether the print fonts have a glyph for a
-  character (wired by the app); pass it per instance, ``meta={"covers": fonts.covers}``;
+- ``fonts``: the print FontSet (wired by the app, ``meta={"fonts": default_fonts()}``): each
+  printed field is checked against the font of the role it prints in (a title in Hei, text in
+  Ming);
+- ``covers``: ``Callable[[str], bool] | None``, one glyph test for every field, used when no
+  ``fonts`` are given (tests pass a stub);
 - ``today``: ``date | None``, so that date rules are deterministic in tests.
 """
 
@@ -25,6 +28,7 @@ from notices_app.rules.messages import Message, msg
 class _NoticeMeta:
     lang = "zh"
     covers = None
+    fonts = None
     today = None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf.file import FileField
@@ -60,27 +60,12 @@ def _say(meta: Any, zh: str, en: str, **params: Any) -> str:
 
 
 class PrintedText(TextField):
-    """Text printed in a story: checked against the font of its role (first of `roles` present)."""
+    """Text printed in a story: checked against the font of its role (first of `roles` present,
+    as every printed TextField is); ASCII punctuation next to Chinese is made full-width."""
 
-    def __init__(self, label: str, *, roles: Sequence[str] = ("body",), **kwargs: Any) -> None:
+    def __init__(self, label: str, **kwargs: Any) -> None:
         kwargs.setdefault("filters", [_fullwidth])
         super().__init__(label, **kwargs)
-        self.roles = tuple(roles)
-
-    def covers(self, role_order: Sequence[str] | None = None) -> Callable[[str], bool] | None:
-        fonts = getattr(self.meta, "fonts", None)
-        if fonts is None:
-            return None
-        order = (*(role_order or self.roles), "body")
-        role = next(r for r in order if fonts.has_role(r))
-        return lambda ch: bool(fonts.covers(ch, role))
-
-    def check(self, value: str) -> str:
-        value = super().check(value)
-        covers = self.covers()
-        if covers is not None:
-            check_glyphs(value, covers)
-        return value
 
 
 class PrintedTextArea(PrintedText):
@@ -94,18 +79,16 @@ class PrintedTextArea(PrintedText):
 class StoryBodyField(PrintedTextArea):
     """The body: a paragraph per line; a line starting with ``## `` is a section head (Hei)."""
 
-    def check(self, value: str) -> str:
-        value = TextField.check(self, value)
+    def check_coverage(self, value: str) -> None:
         body, head = self.covers(("body",)), self.covers(("heading",))
         if body is None or head is None:
-            return value
+            return
         mark = HEAD_MARK.strip()
         for line in value.split("\n"):
             if line.startswith(mark):
                 check_glyphs(line.removeprefix(mark), head)
             else:
                 check_glyphs(line, body)
-        return value
 
 
 class IntField(Bilingual, Field):

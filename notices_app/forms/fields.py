@@ -100,7 +100,11 @@ def _required_message() -> Message:
 
 
 class TextField(Bilingual, StringField):
-    """A cleaned text value; ``printed`` fields must use full-width punctuation and printable glyphs."""
+    """A cleaned text value; ``printed`` fields must use full-width punctuation and printable glyphs.
+
+    ``roles`` name the font the field prints in (the first of them the fonts have; ``body`` when
+    none): a notice's title is set in Hei, which lacks glyphs the Ming body face has.
+    """
 
     def __init__(
         self,
@@ -114,6 +118,7 @@ class TextField(Bilingual, StringField):
         max_length: int = 100,
         multiline: bool = False,
         printed: bool = True,
+        roles: Sequence[str] = ("body",),
         **kwargs: Any,
     ) -> None:
         super().__init__(label, **kwargs)
@@ -121,6 +126,7 @@ class TextField(Bilingual, StringField):
         self.max_length = max_length
         self.multiline = multiline
         self.printed = printed
+        self.roles = tuple(roles)
         self.warnings: list[str] = []
         self._localise(label, label_en, help, help_en, example)
 
@@ -169,10 +175,33 @@ class TextField(Bilingual, StringField):
             )
         if self.printed:
             check_chinese_punct(value)
-            covers: Callable[[str], bool] | None = getattr(self.meta, "covers", None)
-            if covers is not None:
-                check_glyphs(value, covers)
+            self.check_coverage(value)
         return value
+
+    def covers(self, role_order: Sequence[str] | None = None) -> Callable[[str], bool] | None:
+        """Whether the print font has a glyph for a character, from the form's meta.
+
+        With ``fonts`` (a FontSet), the font of the first role of ``role_order`` (default: the
+        field's ``roles``) that the set has, else the body font; without it, ``covers`` (one
+        function for all text, as tests pass it); None when neither is given.
+        """
+        fonts = getattr(self.meta, "fonts", None)
+        if fonts is None:
+            covers: Callable[[str], bool] | None = getattr(self.meta, "covers", None)
+            return covers
+        order = (*(role_order or self.roles), "body")
+        role = next(r for r in order if fonts.has_role(r))
+        return lambda ch: bool(fonts.covers(ch, role))
+
+    def check_coverage(self, value: str) -> None:
+        """Raise RuleError naming characters the field's print font cannot draw.
+
+        ReportLab would print them as blanks, and typesetting refuses them (MissingGlyphs): caught
+        here, the filer sees which character on which field instead of a failed request.
+        """
+        covers = self.covers()
+        if covers is not None:
+            check_glyphs(value, covers)
 
 
 class TextAreaTextField(TextField):
@@ -480,6 +509,7 @@ class SubFormField(FormField):
         meta = {
             "lang": lang_of(self.meta),
             "covers": getattr(self.meta, "covers", None),
+            "fonts": getattr(self.meta, "fonts", None),
             "today": getattr(self.meta, "today", None),
         }
         prefix = self.name + self.separator

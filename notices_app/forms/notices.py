@@ -378,6 +378,7 @@ class GeneralNoticeForm(BaseForm):
         help_en="E.g. 公告 (notice), 声明 (declaration).",
         example="公告",
         max_length=50,
+        roles=("heading",),  # printed as the notice's heading, in Hei
     )
     body = TextAreaTextField(
         "正文",

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, g, jsonify, request
 
 from notices_app.extensions import csrf
 from notices_app.models import Notice
+from notices_app.rules.json_body import JsonBodyError, parse_json
 from notices_app.services import notices as notice_service
 from notices_app.services import typesetting
 from notices_app.services.errors import Conflict, FieldErrors, NotFound
@@ -41,6 +42,23 @@ def _conflict(err: Conflict) -> Any:
 @bp.errorhandler(NotFound)
 def _not_found(err: NotFound) -> Any:
     return jsonify(errors={"_": ["未找到" if g.lang == "zh" else "Not found"]}), 404
+
+
+def json_body() -> Any:
+    """The request's JSON body (None when it is not sent as JSON), read with bounded nesting.
+
+    Every API body goes through here rather than ``request.get_json``: Flask's parser lets a
+    deeply nested body raise RecursionError (a 500) and turns invalid JSON into None silently.
+    """
+    if not request.is_json:
+        return None
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return None  # no body at all: the endpoint says what it needed
+    try:
+        return parse_json(raw)
+    except JsonBodyError as err:
+        raise FieldErrors({"_": [err.message]}) from err
 
 
 def notice_json(n: Notice) -> dict[str, Any]:
@@ -113,7 +131,7 @@ def editions() -> Any:
 @bp.route("/notices", methods=["POST"])
 @allow(*FILERS)
 def create() -> Any:
-    data = json_input(request.get_json(silent=True))
+    data = json_input(json_body())
     notice = notice_service.create_notice(g.user, data)
     return jsonify(notice_json(notice)), 201
 
@@ -134,7 +152,7 @@ def act(notice_id: int, action: str) -> Any:
 @bp.route("/notices/<int:notice_id>/<any(approve, reject, request_changes):action>", methods=["POST"])
 @allow("editor", "admin")
 def decide(notice_id: int, action: str) -> Any:
-    body = request.get_json(silent=True) or {}
+    body = json_body() or {}
     reason = body.get("reason") if isinstance(body, dict) else None
     if reason is not None and not isinstance(reason, str):
         raise FieldErrors({"reason": ["原因应为文本" if g.lang == "zh" else "reason must be text"]})

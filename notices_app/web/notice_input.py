@@ -17,7 +17,7 @@ from notices_app.services.notices import NoticeInput
 def form_meta() -> dict[str, Any]:
     from print.fonts import default_fonts
 
-    return {"lang": g.lang, "covers": default_fonts().covers, "csrf": False}
+    return {"lang": g.lang, "fonts": default_fonts(), "csrf": False}
 
 
 def build_form(
