@@ -7,6 +7,7 @@ on the `stripe` module globally and tests point `STRIPE_API_BASE` at a local fak
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,8 +22,10 @@ from notices_app.payments.gateway import (
     refund_from_dict,
     session_from_dict,
 )
+from notices_app.rules.json_body import parse_json
 
-# Seconds a signed webhook stays valid; older ones are refused as possible replays.
+# Seconds a signed webhook stays valid; older ones are refused as possible replays, and so are
+# ones signed that far in the future (a clock that far off is no clock to trust).
 WEBHOOK_TOLERANCE = 300
 
 
@@ -32,6 +35,27 @@ def _plain(obj: Any) -> dict[str, Any]:
     if response is not None and isinstance(response.data, dict):
         return dict(response.data)
     return dict(json.loads(str(obj)))
+
+
+def _signed_at(sig_header: str) -> int:
+    """The header's timestamp, read as Stripe's verify_header reads it (the first ``t=``)."""
+    try:
+        return int(next(item.split("=", 2)[1] for item in sig_header.split(",") if item.startswith("t=")))
+    except (StopIteration, ValueError) as err:
+        raise WebhookInvalid("no timestamp in the signature header") from err
+
+
+def _event(data: Any) -> dict[str, Any]:
+    """``data`` if it has an event's shape (the fields the service reads), else WebhookInvalid."""
+    if not isinstance(data, dict):
+        raise WebhookInvalid("not an event: the body is not a JSON object")
+    for key in ("id", "type"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise WebhookInvalid(f"not an event: {key} must be a non-empty string")
+    body = data.get("data")
+    if not isinstance(body, dict) or not isinstance(body.get("object"), dict):
+        raise WebhookInvalid("not an event: data.object must be an object")
+    return data
 
 
 class StripeGateway:
@@ -100,20 +124,28 @@ class StripeGateway:
         return _plain(self._call(self._client.v1.events.retrieve, event_id))
 
     def verify_webhook(self, raw_body: bytes, sig_header: str) -> dict[str, Any]:
-        """Verify Stripe's signature (HMAC-SHA256 of "t.body") on the raw bytes, then parse."""
+        """Verify Stripe's signature (HMAC-SHA256 of "t.body") on the raw bytes and its time
+        (within WEBHOOK_TOLERANCE of now, either way), then parse the bytes into an event."""
         if not self.webhook_secret:
             raise WebhookInvalid("no webhook secret configured")
         try:
-            stripe.Webhook.construct_event(  # type: ignore[no-untyped-call]
-                raw_body, sig_header, self.webhook_secret, tolerance=WEBHOOK_TOLERANCE
+            # verify_header rather than construct_event: the latter also parses the body with an
+            # unbounded json.loads and builds a StripeObject, which raises on a signed `[1,2]`.
+            stripe.WebhookSignature.verify_header(  # type: ignore[no-untyped-call]
+                raw_body.decode("utf-8"), sig_header, self.webhook_secret, tolerance=WEBHOOK_TOLERANCE
             )
-            # The verified bytes themselves, parsed into plain dicts.
-            data = json.loads(raw_body)
-        except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError) as err:
+        except (stripe.SignatureVerificationError, UnicodeDecodeError) as err:
             raise WebhookInvalid(str(err)) from err
-        if not isinstance(data, dict) or not data.get("id") or not data.get("type"):
-            raise WebhookInvalid("not an event")
-        return data
+        # Stripe's check looks only into the past; a timestamp ahead of now would stay valid
+        # until it came due and then for the tolerance after.
+        signed_at = _signed_at(sig_header)
+        if signed_at > time.time() + WEBHOOK_TOLERANCE:
+            raise WebhookInvalid(f"timestamp {signed_at} is in the future")
+        try:
+            data = parse_json(raw_body)
+        except ValueError as err:
+            raise WebhookInvalid(str(err)) from err
+        return _event(data)
 
     @staticmethod
     def _call(fn: Any, *args: Any) -> Any:

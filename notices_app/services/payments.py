@@ -879,6 +879,40 @@ def _apply_charge(charge: dict[str, Any], source: str, event_id: str) -> str:
     return "; ".join(outcomes) or "no change"
 
 
+def _refund_refusal(result: RefundResult, payment: Payment, source: str, event_id: str | None) -> str | None:
+    """Why a refund Stripe reports cannot be part of `payment` (logged), or None when it can.
+
+    A refund gives back money taken: a payment that is not paid has none to give back (were it
+    paid at Stripe after all, charge.refunded proves the payment and brings its refunds), and a
+    refund in another currency is not of this payment's charge.
+    """
+    if payment.status != "paid":
+        _log(
+            payment,
+            source,
+            payment.status,
+            from_status=payment.status,
+            event_id=event_id,
+            ignored="payment is not paid",
+            stripe_refund=result.id,
+        )
+        return f"ignored: payment {payment.reference} is {payment.status}"
+    if result.currency.lower() != payment.currency.lower():
+        _log(
+            payment,
+            source,
+            payment.status,
+            from_status=payment.status,
+            event_id=event_id,
+            refused="currency mismatch",
+            currency=result.currency,
+            expected=payment.currency,
+            stripe_refund=result.id,
+        )
+        return "refused: currency mismatch"
+    return None
+
+
 def _apply_refund(
     result: RefundResult, source: str, event_id: str | None, payment: Payment | None = None
 ) -> str:
@@ -894,12 +928,16 @@ def _apply_refund(
         payment = (
             payment if payment is not None and payment.id == refund.payment_id else _locked(refund.payment_id)
         )
+        if (refused := _refund_refusal(result, payment, source, event_id)) is not None:
+            return refused
         if refund.stripe_refund_id is None:
             refund.stripe_refund_id = result.id
     else:
         payment = payment or _payment_for(result.metadata.get("payment"), intent=result.payment_intent)
         if payment is None:
             return "ignored: unknown payment"
+        if (refused := _refund_refusal(result, payment, source, event_id)) is not None:
+            return refused
         if states.STRIPE_REFUND_EVENTS.get(result.status) != "succeeded" and result.status not in (
             "pending",
         ):
