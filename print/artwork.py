@@ -6,6 +6,15 @@ It refuses what is too big, unknown, a decompression bomb, over the pixel limit 
 for print at the booked size, and PDFs that have more than one page, are encrypted, carry
 JavaScript, use RGB or leave fonts unembedded (a PDF cannot be recoloured silently).
 
+Cost: every refusal that protects the worker is made before the expensive part. An image is
+judged from its header (size, EXIF orientation, mode): far more pixels than the slot needs at
+300 ppi, proportions far from the slot's, or more memory to decode than `max_decode_bytes` are
+refused without decoding a pixel; a JPEG finer than needed is decoded at 1/2, 1/4 or 1/8 scale
+(libjpeg's DCT scaling, `draft`), and the CMYK conversion runs in bands. A PDF's streams are
+measured by `print.artwork_guard` (bounded inflation, operator count) before qpdf or preflight
+reads them. At most `CONCURRENT_CHECKS` uploads are checked at once per process, so a burst of
+large uploads queues instead of multiplying the peak memory.
+
 What is stored: images become a CMYK JPEG (resampled to `ArtworkLimits.target_ppi` at the
 booked size when far finer); a PDF is kept as it is and drawn as vector. ReportLab cannot
 import PDF pages, so `place_artwork` has qpdf (pikepdf) turn the page into a form XObject and
@@ -24,7 +33,9 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -45,6 +56,7 @@ from reportlab.pdfbase.pdfdoc import format as pdf_format
 from reportlab.pdfgen.canvas import Canvas
 
 from notices_app.rules.messages import Message, msg
+from print.artwork_guard import StreamLimits, StreamRefused, check_drawing, check_streams
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 60_000_000
@@ -54,6 +66,10 @@ if Image.MAX_IMAGE_PIXELS is None or Image.MAX_IMAGE_PIXELS > MAX_PIXELS:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 PT_PER_INCH = 72.0
+MM_PER_INCH = 25.4
+CONCURRENT_CHECKS = 2
+_CHECKS = threading.BoundedSemaphore(CONCURRENT_CHECKS)
+_BAND_PIXELS = 1 << 20  # CMYK conversion in bands of about a megapixel (4 MB a band)
 StoredKind = Literal["jpeg", "pdf"]
 _WHITE = CMYKColor(0, 0, 0, 0)
 _BLACK = CMYKColor(0, 0, 0, 1)
@@ -69,6 +85,15 @@ class ArtworkLimits:
     warn_ppi: float = 200.0  # below: accepted with a warning
     target_ppi: float = 300.0  # finer images are resampled to this
     max_white_percent: float = 5.0  # more of the slot left empty by the fit: a warning
+    # Proportions so far from the slot's that most of what is paid for would print white: refused
+    # (a square in a quarter page leaves 45 %, an A4 page in a column strip 57 %: still warnings).
+    max_white_refuse_percent: float = 60.0
+    # Pixels beyond what the slot needs at target_ppi: up to this many times as many (1200 ppi),
+    # and never fewer than min_pixel_allowance (an ordinary 12 MP photo fits any slot).
+    max_oversize: float = 16.0
+    min_pixel_allowance: int = 12_000_000
+    max_decode_bytes: int = 100 * 1024 * 1024  # a full page at 300 ppi decodes to 94 MB
+    streams: StreamLimits = field(default_factory=StreamLimits)  # a PDF's decoded streams and operators
     max_ink_percent: float = 240.0  # CMYK artwork over this (ISOnewspaper26v4): a warning
     jpeg_quality: int = 90
 
@@ -136,21 +161,26 @@ def check_artwork(
     if width_pt <= 0 or height_pt <= 0:
         raise ValueError("the slot has no size")
     if len(data) > limits.max_bytes:
-        return ArtworkReport(
-            None,
-            errors=(
-                msg(
-                    "artwork.bytes",
-                    "文件过大：{size:.1f} MB，最大 {max} MB。",
-                    "The file is too large: {size:.1f} MB; at most {max} MB.",
-                    size=len(data) / 1024 / 1024,
-                    max=limits.max_bytes // (1024 * 1024),
-                ),
+        return _too_large(data, limits)
+    with _CHECKS:
+        if data.startswith(b"%PDF-"):
+            return _check_pdf(data, width_pt, height_pt, limits)
+        return _check_image(data, width_pt, height_pt, limits)
+
+
+def _too_large(data: bytes, limits: ArtworkLimits) -> ArtworkReport:
+    return ArtworkReport(
+        None,
+        errors=(
+            msg(
+                "artwork.bytes",
+                "文件过大：{size:.1f} MB，最大 {max} MB。",
+                "The file is too large: {size:.1f} MB; at most {max} MB.",
+                size=len(data) / 1024 / 1024,
+                max=limits.max_bytes // (1024 * 1024),
             ),
-        )
-    if data.startswith(b"%PDF-"):
-        return _check_pdf(data, width_pt, height_pt, limits)
-    return _check_image(data, width_pt, height_pt, limits)
+        ),
+    )
 
 
 # --- images ----------------------------------------------------------------------------------
@@ -174,23 +204,58 @@ def _too_many_pixels(size: str, limit: int) -> Message:
     )
 
 
-def open_image(data: bytes, max_pixels: int = MAX_PIXELS) -> tuple[Image.Image, str]:
-    """Decode PNG or JPEG bytes safely: (image upright per EXIF, "png" | "jpeg"); _Refused if not."""
+class _Judged(Exception):
+    """Raised from an image's header: refused without decoding (errors, and what was found)."""
+
+    def __init__(self, errors: list[Message], warned: list[Message], common: dict[str, Any]) -> None:
+        super().__init__(errors[0].render("en"))
+        self.errors = errors
+        self.warned = warned
+        self.common = common
+
+
+Prepare = Callable[[Image.Image, tuple[int, int], bool], None]
+
+
+def _upright_swaps(im: Image.Image, fmt: str) -> bool:
+    """Whether the EXIF orientation turns the image a quarter turn, read without decoding (a PNG's
+    getexif() decodes the whole image when the eXIf chunk comes after the pixels)."""
+    if fmt != "jpeg" and "exif" not in im.info:
+        return False
+    return im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+
+
+def open_image(
+    data: bytes, max_pixels: int = MAX_PIXELS, prepare: Prepare | None = None
+) -> tuple[Image.Image, str]:
+    """Decode PNG or JPEG bytes safely: (image upright per EXIF, "png" | "jpeg"); _Refused if not.
+
+    `prepare(image, upright size, turned)` sees the opened, not yet decoded image: it may refuse
+    (raise) or ask for a smaller decode with `draft`.
+    """
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice it; a warning is a refusal here. The
             # explicit size check below refuses the same images should another thread have
             # changed the warning filters meanwhile (catch_warnings is process-wide).
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as im:
-                fmt = str(im.format).lower()
-                w, h = im.size
-                if w * h > max_pixels:
-                    raise _Refused(_too_many_pixels(f"{w}×{h}", max_pixels))
-                if w < 1 or h < 1:
-                    raise _Refused(_unknown_type())
-                im.load()
-                image = ImageOps.exif_transpose(im)
+            im = Image.open(io.BytesIO(data), formats=("PNG", "JPEG"))
+        try:
+            fmt = str(im.format).lower()
+            w, h = im.size
+            if w * h > max_pixels:
+                raise _Refused(_too_many_pixels(f"{w}×{h}", max_pixels))
+            if w < 1 or h < 1:
+                raise _Refused(_unknown_type())
+            if prepare is not None:
+                turned = _upright_swaps(im, fmt)
+                prepare(im, (h, w) if turned else (w, h), turned)
+            im.load()
+            # In place: exif_transpose would otherwise return a copy even of an upright image.
+            image = ImageOps.exif_transpose(im, in_place=True) or im
+        except BaseException:
+            im.close()
+            raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise _Refused(
             msg(
@@ -210,14 +275,7 @@ def open_image(data: bytes, max_pixels: int = MAX_PIXELS) -> tuple[Image.Image, 
     return image, fmt
 
 
-def to_cmyk(image: Image.Image) -> tuple[Image.Image, str]:
-    """The image in CMYK with full grey component replacement, and what its colour was.
-
-    Transparency is flattened on white paper. Grey stays in K alone.
-    """
-    if image.mode == "CMYK":
-        return image, "cmyk"
-    source = "grey" if image.mode in ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F") else "rgb"
+def _cmyk_of(image: Image.Image) -> Image.Image:
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         # 16-bit and float greys: scale to 8 bits (a plain convert("L") clips instead).
         image = image.convert("I").point(lambda v: v / 256).convert("L")
@@ -226,16 +284,38 @@ def to_cmyk(image: Image.Image) -> tuple[Image.Image, str]:
         image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
     c, m, y = ImageChops.invert(image.convert("RGB")).split()
     k = ImageChops.darker(ImageChops.darker(c, m), y)
-    cmyk = Image.merge(
+    return Image.merge(
         "CMYK", (ImageChops.subtract(c, k), ImageChops.subtract(m, k), ImageChops.subtract(y, k), k)
     )
-    return cmyk, source
+
+
+def to_cmyk(image: Image.Image) -> tuple[Image.Image, str]:
+    """The image in CMYK with full grey component replacement, and what its colour was.
+
+    Transparency is flattened on white paper. Grey stays in K alone. Every step works pixel by
+    pixel, so a large image is converted in bands: the same result, with a dozen full-size
+    intermediate images replaced by band-sized ones.
+    """
+    if image.mode == "CMYK":
+        return image, "cmyk"
+    source = "grey" if image.mode in ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F") else "rgb"
+    w, h = image.size
+    if w * h <= _BAND_PIXELS:
+        return _cmyk_of(image), source
+    out = Image.new("CMYK", image.size)
+    rows = max(1, _BAND_PIXELS // w)
+    for top in range(0, h, rows):
+        out.paste(_cmyk_of(image.crop((0, top, w, min(h, top + rows)))), (0, top))
+    return out, source
 
 
 def ink_over(image: Image.Image, limit_percent: float, sample: int = 256) -> float:
     """Share (0–1) of a CMYK image's area whose total ink exceeds `limit_percent` (sampled)."""
-    thumb = image.copy()
-    thumb.thumbnail((sample, sample))
+    thumb = image
+    if image.width > sample or image.height > sample:
+        scale = min(sample / image.width, sample / image.height)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        thumb = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)  # no full-size copy
     limit = limit_percent / 100 * 255
     pixels = thumb.getdata()
     over = sum(1 for px in pixels if sum(px) > limit)
@@ -307,31 +387,125 @@ def _jpeg(image: Image.Image, ppi: float, quality: int) -> bytes:
     return out.getvalue()
 
 
-def _sized(image: Image.Image, drawn: tuple[float, float], ppi: float, limits: ArtworkLimits) -> Image.Image:
-    """Resample an image far finer than the press needs down to `target_ppi` (smaller PDFs)."""
-    if ppi <= limits.target_ppi * 1.1:
+def _sized(
+    image: Image.Image, drawn: tuple[float, float], ppi: float, limits: ArtworkLimits, drafted: bool = False
+) -> Image.Image:
+    """Resample an image far finer than the press needs down to `target_ppi` (smaller PDFs); one
+    already decoded at a reduced scale (`drafted`) is brought to exactly `target_ppi`."""
+    if ppi <= limits.target_ppi * (1.0 if drafted else 1.1):
         return image
     w = max(1, round(drawn[0] / PT_PER_INCH * limits.target_ppi))
     h = max(1, round(drawn[1] / PT_PER_INCH * limits.target_ppi))
     return image.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
+def _slot_size(width_pt: float, height_pt: float, limits: ArtworkLimits) -> dict[str, Any]:
+    need_w, need_h = pixels_needed(width_pt, height_pt, limits.target_ppi)
+    return {
+        "mm_w": round(width_pt / PT_PER_INCH * MM_PER_INCH),
+        "mm_h": round(height_pt / PT_PER_INCH * MM_PER_INCH),
+        "need_w": need_w,
+        "need_h": need_h,
+        "ppi": round(limits.target_ppi),
+    }
+
+
+def _aspect_refused(white: float, size: str, slot: dict[str, Any]) -> Message:
+    return msg(
+        "artwork.aspect_refused",
+        "作品的长宽比与版位相差太大（{size}），按比例缩放后版位有 {white:.0f}% 留白；"
+        "版位为 {mm_w}×{mm_h} 毫米，按 {ppi} ppi 需 {need_w}×{need_h} 像素，请按此比例制作。",
+        "The artwork's proportions are far from the slot's ({size}): scaled to fit, {white:.0f}% of "
+        "the slot would print white. The slot is {mm_w} × {mm_h} mm, {need_w} × {need_h} pixels "
+        "at {ppi} ppi: make the artwork in these proportions.",
+        size=size,
+        white=white,
+        **slot,
+    )
+
+
+def _oversize(size: str, allowed: int, slot: dict[str, Any]) -> Message:
+    return msg(
+        "artwork.oversize",
+        "图片像素远超所订版位的需要（{size}）：版位为 {mm_w}×{mm_h} 毫米，按 {ppi} ppi 只需 "
+        "{need_w}×{need_h} 像素，最多接受 {max:.1f} 百万像素；请缩小后重新上传。",
+        "The image has far more pixels than the booked slot needs ({size}): the slot is "
+        "{mm_w} × {mm_h} mm, {need_w} × {need_h} pixels at {ppi} ppi; at most {max:.1f} "
+        "megapixels are accepted. Scale it down and upload again.",
+        size=size,
+        max=allowed / 1_000_000,
+        **slot,
+    )
+
+
+def _decoded_bytes(im: Image.Image, full: tuple[int, int]) -> int:
+    """Memory Pillow takes for the decoded image (RGB is stored as 4 bytes a pixel), plus the
+    coefficients libjpeg keeps for a whole progressive JPEG."""
+    per_pixel = 1 if im.mode in ("1", "L", "P") else 2 if im.mode.startswith("I;16") else 4
+    w, h = im.size
+    total = w * h * per_pixel
+    if im.format == "JPEG" and (im.info.get("progressive") or im.info.get("progression")):
+        total += full[0] * full[1] * 2 * len(im.getbands())
+    return total
+
+
+def _judge_header(width_pt: float, height_pt: float, limits: ArtworkLimits, found: dict[str, Any]) -> Prepare:
+    """The checks an image's header answers: refuse (_Judged) before decoding, or decode smaller."""
+
+    def prepare(im: Image.Image, upright: tuple[int, int], turned: bool) -> None:
+        w, h = upright
+        slot = _slot_size(width_pt, height_pt, limits)
+        drawn = fit(w, h, width_pt, height_pt)
+        ppi = w / (drawn[0] / PT_PER_INCH)
+        white = _white(drawn, width_pt, height_pt)
+        common: dict[str, Any] = {"pixels": (w, h), "ppi": ppi, "drawn_pt": drawn, "white_percent": white}
+        found.update(common, fmt=str(im.format).lower())
+        errors, warned = _resolution(ppi, limits)
+        size = f"{w}×{h}"
+        need = slot["need_w"] * slot["need_h"]
+        allowed = min(limits.max_pixels, max(int(limits.max_oversize * need), limits.min_pixel_allowance))
+        if white > limits.max_white_refuse_percent:
+            errors.append(_aspect_refused(white, size, slot))
+        else:
+            warned += _white_warning(white, limits)
+        if w * h > allowed:
+            errors.append(_oversize(size, allowed, slot))
+        if errors:
+            raise _Judged(errors, warned, common)
+        full = im.size
+        if im.format == "JPEG" and ppi > limits.target_ppi * 1.1:
+            # libjpeg scales by 1/2, 1/4 or 1/8 while decoding, never below the size asked for.
+            want = (
+                math.ceil(drawn[0] / PT_PER_INCH * limits.target_ppi),
+                math.ceil(drawn[1] / PT_PER_INCH * limits.target_ppi),
+            )
+            im.draft(None, (want[1], want[0]) if turned else want)
+            found["drafted"] = im.size != full
+        if _decoded_bytes(im, full) > limits.max_decode_bytes:
+            allowed = limits.max_decode_bytes // 4
+            raise _Judged([_oversize(size, allowed, slot)], warned, common)
+
+    return prepare
+
+
 def _check_image(data: bytes, width_pt: float, height_pt: float, limits: ArtworkLimits) -> ArtworkReport:
+    found: dict[str, Any] = {}
     try:
-        image, fmt = open_image(data, limits.max_pixels)
+        image, fmt = open_image(data, limits.max_pixels, _judge_header(width_pt, height_pt, limits, found))
+    except _Judged as judged:
+        return ArtworkReport(
+            found["fmt"], errors=tuple(judged.errors), warnings=tuple(judged.warned), **judged.common
+        )
     except _Refused as err:
         source = None if err.message.code == "artwork.type" else "image"
         return ArtworkReport(source, errors=(err.message,))
-    w, h = image.size
-    drawn = fit(w, h, width_pt, height_pt)
-    ppi = w / (drawn[0] / PT_PER_INCH)
-    errors, warned = _resolution(ppi, limits)
-    white = _white(drawn, width_pt, height_pt)
-    warned += _white_warning(white, limits)
-    common: dict[str, Any] = {"pixels": (w, h), "ppi": ppi, "drawn_pt": drawn, "white_percent": white}
-    if errors:
-        return ArtworkReport(fmt, errors=tuple(errors), warnings=tuple(warned), **common)
+    drawn = found["drawn_pt"]
+    ppi = found["ppi"]
+    drafted = bool(found.get("drafted"))
+    warned = _resolution(ppi, limits)[1] + _white_warning(found["white_percent"], limits)
+    common: dict[str, Any] = {k: found[k] for k in ("pixels", "ppi", "drawn_pt", "white_percent")}
     cmyk, colour = to_cmyk(image)
+    del image  # the decoded original: only the CMYK copy is needed from here
     notes = [n for n in (_colour_note(colour),) if n is not None]
     if colour == "cmyk" and ink_over(cmyk, limits.max_ink_percent) > 0.005:
         warned.append(
@@ -342,8 +516,8 @@ def _check_image(data: bytes, width_pt: float, height_pt: float, limits: Artwork
                 limit=limits.max_ink_percent,
             )
         )
-    out = _sized(cmyk, drawn, ppi, limits)
-    if out is not cmyk:
+    out = _sized(cmyk, drawn, cmyk.width / (drawn[0] / PT_PER_INCH), limits, drafted)
+    if out is not cmyk or drafted:
         notes.append(
             msg(
                 "artwork.resampled",
@@ -352,6 +526,7 @@ def _check_image(data: bytes, width_pt: float, height_pt: float, limits: Artwork
                 ppi=limits.target_ppi,
             )
         )
+    del cmyk
     stored_ppi = out.size[0] / (drawn[0] / PT_PER_INCH)
     return ArtworkReport(
         fmt,
@@ -407,8 +582,13 @@ def _pdf_unreadable() -> Message:
     )
 
 
-def _open_pdf(data: bytes) -> pikepdf.Pdf:
-    """The artwork PDF, opened; _Refused unless it is one readable, unencrypted page without scripts."""
+def _open_pdf(data: bytes, limits: StreamLimits) -> pikepdf.Pdf:
+    """The artwork PDF, opened; _Refused unless it is one readable, unencrypted page without
+    scripts whose streams and drawing stay within `limits` (measured before qpdf decodes any)."""
+    try:
+        check_streams(data, limits)
+    except StreamRefused as err:
+        raise _Refused(err.message) from err
     try:
         doc = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as err:
@@ -425,6 +605,10 @@ def _open_pdf(data: bytes) -> pikepdf.Pdf:
                 "The PDF must have exactly one page (the ad); this one has {pages}.",
                 pages=len(doc.pages),
             )
+        try:
+            check_drawing(doc, limits)
+        except StreamRefused as err:
+            raise _Refused(err.message) from err
         if _has_javascript(doc):
             raise _refuse(
                 "artwork.pdf_javascript",
@@ -447,8 +631,10 @@ def _form_box(form: pikepdf.Object) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
 
 
-def _place_pdf(data: bytes, width_pt: float, height_pt: float, mark: bool) -> PlacedArtwork:
-    with _open_pdf(data) as pdf:
+def _place_pdf(
+    data: bytes, width_pt: float, height_pt: float, mark: bool, limits: StreamLimits
+) -> PlacedArtwork:
+    with _open_pdf(data, limits) as pdf:
         box = _form_box(pdf.pages[0].as_form_xobject(handle_transformations=True))
     if box[2] <= 0 or box[3] <= 0:
         raise _Refused(_pdf_unreadable())
@@ -460,10 +646,20 @@ def _check_pdf(data: bytes, width_pt: float, height_pt: float, limits: ArtworkLi
     from print.preflight import PreflightLimits, preflight
 
     try:
-        placed = _place_pdf(data, width_pt, height_pt, mark=True)
+        placed = _place_pdf(data, width_pt, height_pt, True, limits.streams)
     except _Refused as err:
         return ArtworkReport("pdf", errors=(err.message,))
     drawn = (placed.image_w_pt, placed.image_h_pt)
+    white = _white(drawn, width_pt, height_pt)
+    if white > limits.max_white_refuse_percent:
+        box = placed.form_box
+        size = f"{box[2] / PT_PER_INCH * MM_PER_INCH:.0f}×{box[3] / PT_PER_INCH * MM_PER_INCH:.0f} mm"
+        return ArtworkReport(
+            "pdf",
+            errors=(_aspect_refused(white, size, _slot_size(width_pt, height_pt, limits)),),
+            drawn_pt=drawn,
+            white_percent=white,
+        )
     # The artwork is checked as it will print: drawn at the booked size on a page whose trim is
     # the slot, with the limits the edition's preflight applies (text size, rule width, ink and
     # image resolution all change with the scale).
@@ -512,7 +708,6 @@ def _check_pdf(data: bytes, width_pt: float, height_pt: float, limits: ArtworkLi
         e, w = _resolution(worst_ppi, limits)
         errors += e
         warned += w
-    white = _white(drawn, width_pt, height_pt)
     warned += _white_warning(white, limits)
     common: dict[str, Any] = {"ppi": worst_ppi, "drawn_pt": drawn, "white_percent": white}
     if errors:
@@ -720,7 +915,7 @@ def place_artwork(
         raise ValueError("the slot has no size")
     if kind == "pdf" or data.startswith(b"%PDF-"):
         try:
-            return _place_pdf(data, width_pt, height_pt, mark)
+            return _place_pdf(data, width_pt, height_pt, mark, limits.streams)
         except _Refused as err:
             raise ValueError(err.message.render("en")) from err
     if kind not in ("jpeg", "png", None):
