@@ -27,20 +27,20 @@ class JsonBodyError(RuleError):
     """The body is not JSON, or is nested deeper than the limit."""
 
 
-def nesting_depth(text: str, stop_after: int = MAX_DEPTH) -> int:
-    """The deepest nesting of arrays and objects in ``text``, counted up to ``stop_after + 1``."""
-    depth = deepest = 0
+def nests_deeper_than(text: str, max_depth: int = MAX_DEPTH) -> bool:
+    """Whether arrays and objects in the JSON ``text`` nest more than ``max_depth`` levels."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return False  # too few brackets to go deeper (str.count is cheap; the scan is not)
+    depth = 0
     for token in _TOKEN.finditer(text):
         ch = token.group()[0]
         if ch in "[{":
             depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > stop_after:
-                    break
+            if depth > max_depth:
+                return True
         elif ch in "]}":
             depth -= 1
-    return deepest
+    return False
 
 
 def _too_deep(max_depth: int) -> JsonBodyError:
@@ -78,7 +78,7 @@ def parse_json(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
             raise _invalid(f"not {err.encoding} text") from err
     else:
         text = data
-    if nesting_depth(text, max_depth) > max_depth:
+    if nests_deeper_than(text, max_depth):
         raise _too_deep(max_depth)
     try:
         return json.loads(text)
