@@ -372,6 +372,8 @@ def main() -> int:
             NOTICES_STORAGE_DIR=storage,
             NOTICES_SECRET_KEY=secrets.token_hex(32),
             NOTICES_PRODUCTION="true",
+            # Production needs the public address (feed and proof links); nothing here follows it.
+            NOTICES_SITE_URL="https://notices.example.cn",
             NOTICES_REDIS_URL=args.redis_url,
             NOTICES_RATELIMIT_KEY_PREFIX=f"bench-load-{uuid.uuid4().hex[:8]}",
         )
