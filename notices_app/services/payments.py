@@ -769,15 +769,15 @@ REFUND_EVENTS = frozenset({"refund.created", "refund.updated", "refund.failed", 
 def handle_webhook(raw_body: bytes, sig_header: str) -> tuple[int, str]:
     """Verify and process one Stripe webhook: (HTTP status, short text).
 
-    400 when the signature, its timestamp (more than 300 s old) or the body does not verify;
-    200 for an event processed, already processed, or of a type we ignore; 500 when processing
-    failed and nothing was kept (Stripe sends it again).
+    400 when the signature, its timestamp (more than 300 s from now, either way) or the body does
+    not verify, saying which; 200 for an event processed, already processed, or of a type we
+    ignore; 500 when processing failed and nothing was kept (Stripe sends it again).
     """
     try:
         event_data = gateway("stripe").verify_webhook(raw_body, sig_header)
     except WebhookInvalid as err:
         logger.info("webhook refused: %s", err)
-        return 400, "invalid signature"
+        return 400, f"refused: {err}"[:300]
     return process_event(event_data, "webhook")
 
 
@@ -838,12 +838,23 @@ def _apply_charge(charge: dict[str, Any], source: str, event_id: str) -> str:
     if payment is None:
         return "ignored: unknown payment"
     outcomes = []
+    if str(charge.get("currency", "")).lower() != payment.currency:
+        # Neither proof of payment nor refunds: a charge in another currency is not this payment's.
+        _log(
+            payment,
+            source,
+            payment.status,
+            from_status=payment.status,
+            event_id=event_id,
+            refused="currency mismatch",
+            charge=charge.get("id"),
+            currency=str(charge.get("currency", ""))[:10],
+            expected=payment.currency,
+        )
+        return "refused: currency mismatch"
     if charge.get("paid") and charge.get("status") == "succeeded" and payment.status != "paid":
         # charge.refunded can arrive before checkout.session.completed: the charge proves payment.
-        if (
-            int(charge.get("amount") or 0) != payment.amount_fen
-            or str(charge.get("currency", "")).lower() != payment.currency
-        ):
+        if int(charge.get("amount") or 0) != payment.amount_fen:
             _log(
                 payment,
                 source,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from ads.inventory import GridSpec, max_module_cm
 from ads.ratecard import ModuleSize, RateCard
 from notices_app.extensions import db
 from notices_app.models import Publication
+from notices_app.rules.json_body import parse_json
 from notices_app.rules.messages import Message, RuleError, msg
 from notices_app.services.errors import FieldErrors
 from notices_app.services.typesetting import geometry_for
@@ -17,7 +17,7 @@ from notices_app.services.typesetting import geometry_for
 def replace_rate_card(pub: Publication, text: str) -> RateCard:
     """Parse, validate and store a new rate card; bad input raises FieldErrors and changes nothing."""
     try:
-        data = json.loads(text)
+        data = parse_json(text)  # bounded depth: a deeply nested paste is a field error, not a 500
         card = RateCard.from_dict(data)
     except (ValueError, KeyError, TypeError, RuleError) as err:
         detail = err.message.render("zh") if isinstance(err, RuleError) else str(err)

@@ -55,7 +55,7 @@ def test_a_signature_dated_in_the_future_is_refused(
     _filer, _notice, payment = awaiting_notice(users, pub, seed_fields)
     event = stripe.pay(checkout(payment))
     resp = deliver(client, event, t=int(time.time()) + ahead)
-    assert resp.status_code == 400
+    assert resp.status_code == 400 and "future" in resp.get_data(as_text=True)  # says why
     assert state(payment.id) == ("pending", 0, [], "awaiting_payment")
     assert db.session.query(StripeEvent).count() == 0
 
@@ -155,3 +155,17 @@ def test_a_refund_in_the_payments_currency_is_still_recorded(stripe, client, use
     resp = deliver(client, stripe.event("refund.updated", _external_refund(payment, currency="CNY")))
     assert resp.get_data(as_text=True) == "refunded"
     assert state(payment.id) == ("paid", 500, [(500, "refunded")], "paid")
+
+
+def test_a_charge_refunded_in_another_currency_records_no_refund(
+    stripe, client, users, pub, seed_fields
+) -> None:
+    payment = _paid(stripe, client, users, pub, seed_fields)
+    event = stripe.refund_from_dashboard(payment.stripe_session_id or "", 500)
+    event["data"]["object"]["currency"] = "usd"
+    resp = deliver(client, event)
+    assert resp.get_data(as_text=True) == "refused: currency mismatch"
+    assert state(payment.id) == ("paid", 0, [], "paid")
+    row = _last_log(payment.id)
+    assert row.detail["refused"] == "currency mismatch"
+    assert (row.detail["currency"], row.detail["expected"]) == ("usd", payment.currency)
