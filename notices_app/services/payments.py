@@ -197,6 +197,13 @@ def _log(
     )
 
 
+def _log_refusal(payment: Payment, source: str, event_id: str | None, why: str, **detail: Any) -> None:
+    """Log an event or answer that was refused for `payment`, which stays as it is."""
+    _log(
+        payment, source, payment.status, from_status=payment.status, event_id=event_id, refused=why, **detail
+    )
+
+
 def lock_payment(payment_id: int) -> Payment:
     """The payment under the write lock, in the lock order (its notice first); see `_locked`."""
     return _locked(payment_id)
@@ -661,13 +668,11 @@ def _fulfil_session(
     """
     claimed = session.client_reference_id or session.metadata.get("payment")
     if claimed != payment.reference:
-        _log(
+        _log_refusal(
             payment,
             source,
-            payment.status,
-            from_status=payment.status,
-            event_id=event_id,
-            refused="reference mismatch",
+            event_id,
+            "reference mismatch",
             session=session.id,
             claimed=claimed,
         )
@@ -675,13 +680,11 @@ def _fulfil_session(
     if session.is_paid:
         if session.amount_total != payment.amount_fen or (session.currency or "") != payment.currency:
             # Never mark paid on an amount we did not ask for: a tampered or mixed-up session.
-            _log(
+            _log_refusal(
                 payment,
                 source,
-                payment.status,
-                from_status=payment.status,
-                event_id=event_id,
-                refused="amount or currency mismatch",
+                event_id,
+                "amount or currency mismatch",
                 session=session.id,
                 expected=f"{payment.amount_fen} {payment.currency}",
                 got=f"{session.amount_total} {session.currency}",
@@ -840,13 +843,11 @@ def _apply_charge(charge: dict[str, Any], source: str, event_id: str) -> str:
     outcomes = []
     if str(charge.get("currency", "")).lower() != payment.currency:
         # Neither proof of payment nor refunds: a charge in another currency is not this payment's.
-        _log(
+        _log_refusal(
             payment,
             source,
-            payment.status,
-            from_status=payment.status,
-            event_id=event_id,
-            refused="currency mismatch",
+            event_id,
+            "currency mismatch",
             charge=charge.get("id"),
             currency=str(charge.get("currency", ""))[:10],
             expected=payment.currency,
@@ -855,13 +856,11 @@ def _apply_charge(charge: dict[str, Any], source: str, event_id: str) -> str:
     if charge.get("paid") and charge.get("status") == "succeeded" and payment.status != "paid":
         # charge.refunded can arrive before checkout.session.completed: the charge proves payment.
         if int(charge.get("amount") or 0) != payment.amount_fen:
-            _log(
+            _log_refusal(
                 payment,
                 source,
-                payment.status,
-                from_status=payment.status,
-                event_id=event_id,
-                refused="amount or currency mismatch",
+                event_id,
+                "amount or currency mismatch",
                 charge=charge.get("id"),
             )
             return "refused: amount or currency mismatch"
@@ -909,13 +908,11 @@ def _refund_refusal(result: RefundResult, payment: Payment, source: str, event_i
         )
         return f"ignored: payment {payment.reference} is {payment.status}"
     if result.currency.lower() != payment.currency.lower():
-        _log(
+        _log_refusal(
             payment,
             source,
-            payment.status,
-            from_status=payment.status,
-            event_id=event_id,
-            refused="currency mismatch",
+            event_id,
+            "currency mismatch",
             currency=result.currency,
             expected=payment.currency,
             stripe_refund=result.id,
@@ -954,13 +951,11 @@ def _apply_refund(
         ):
             return f"ignored: unknown refund {result.status}"
         if result.amount > payment.amount_fen - payment.refunded_fen:
-            _log(
+            _log_refusal(
                 payment,
                 source,
-                payment.status,
-                from_status=payment.status,
-                event_id=event_id,
-                refused="refund exceeds what is left",
+                event_id,
+                "refund exceeds what is left",
                 stripe_refund=result.id,
             )
             return "refused: refund exceeds what is left"
