@@ -294,6 +294,16 @@ def _chain_breaks(notice_id: int) -> list[str]:
     return problems
 
 
+def _not_withdrawn_once(notice_id: int) -> list[str]:
+    """What keeps the notice's end from being one withdrawal after whatever came first."""
+    notice = db.session.get(Notice, notice_id)
+    assert notice is not None
+    problems = [f"#{notice_id}: {p}" for p in _chain_breaks(notice_id)]
+    if notice.status != "withdrawn":
+        problems.append(f"#{notice_id} ended {notice.status}")
+    return problems
+
+
 def _refunds(notice_id: int) -> list[Refund]:
     return list(
         db.session.scalars(
@@ -330,13 +340,9 @@ def race_approve_and_withdraw(world: World, url: str) -> list[str]:
     problems = _faults(answers, {200, 409})
     with world.site.context():
         for n in ids:
-            problems += [f"#{n}: {p}" for p in _chain_breaks(n)]
-            notice = db.session.get(Notice, n)
-            assert notice is not None
             # Withdrawal applies after an approval too, so every serial order ends withdrawn,
             # with the withdrawal's one refund.
-            if notice.status != "withdrawn":
-                problems.append(f"#{n} ended {notice.status}")
+            problems += _not_withdrawn_once(n)
             if len(_refunds(n)) != 1:
                 problems.append(f"#{n} has {len(_refunds(n))} refunds")
     return problems
@@ -369,11 +375,7 @@ def race_webhook_and_withdraw(world: World, url: str) -> list[str]:
     problems = _faults(answers, {200, 409})
     with world.site.context():
         for n in ids:
-            problems += [f"#{n}: {p}" for p in _chain_breaks(n)]
-            notice = db.session.get(Notice, n)
-            assert notice is not None
-            if notice.status != "withdrawn":
-                problems.append(f"#{n} ended {notice.status}")
+            problems += _not_withdrawn_once(n)
             paid = db.session.scalars(select(Payment).where(Payment.notice_id == n)).all()
             charged = sum(p.amount_fen for p in paid if p.status in ("paid", "refunded"))
             refunded = sum(r.amount_fen for r in _refunds(n))
