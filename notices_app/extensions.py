@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from flask import g, request
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -11,11 +14,18 @@ from flask_wtf import CSRFProtect
 from notices_app.models.base import Base
 
 
-def _limit_key() -> str:
-    # Imported late: the key needs the web layer, which imports this module.
-    from notices_app.web.security import limit_key
+def limit_key() -> str:
+    """Who a request counts against: the signed-in user or API token's owner, else the address.
 
-    return limit_key()
+    A user's budget follows them across addresses (an office behind one NAT shares an address);
+    anonymous attempts (log-in, sign-up) count per address.
+    """
+    user = g.get("user")
+    user_id = getattr(user, "id", None)
+    if user_id is not None:
+        return f"user:{user_id}"
+    address = request.remote_addr or "unknown"
+    return "ip:" + hashlib.sha256(address.encode()).hexdigest()[:16]
 
 
 db = SQLAlchemy(model_class=Base)
@@ -23,4 +33,4 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 # Rate limits; configured (storage, limits, on/off per app) in notices_app/web/security.py.
-limiter = Limiter(key_func=_limit_key)
+limiter = Limiter(key_func=limit_key)

@@ -19,9 +19,16 @@ from celery.signals import worker_process_init
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
 
-from notices_app.jobs.dispatch import TASK_NAMES
+from notices_app.extensions import db
+from notices_app.jobs.work import RUNNERS
 
 _KEY = "notices_celery"
+# The kinds of job and the Celery task each is sent as (notices_app/jobs/dispatch.py sends them).
+TASK_NAMES = {
+    "edition_build": "notices.edition_build",
+    "proof": "notices.proof",
+    "preview": "notices.preview",
+}
 # A busy job is looked at again this often until its holder finishes or its lease lapses.
 BUSY_RETRIES = 100
 
@@ -39,8 +46,6 @@ def celery_for(app: Flask) -> Celery:
 def make_celery(app: Flask, broker: str) -> Celery:
     class FlaskTask(Task):  # type: ignore[misc]
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            from notices_app.extensions import db
-
             with app.app_context():
                 try:
                     return self.run(*args, **kwargs)
@@ -66,8 +71,6 @@ def make_celery(app: Flask, broker: str) -> Celery:
 
     def register(kind: str) -> None:
         def task(self: Task, job_id: int) -> str:
-            from notices_app.jobs.work import RUNNERS
-
             outcome = RUNNERS[kind](job_id)
             if outcome == "busy":
                 # Another worker holds the job. If it dies, its lease lapses and this copy takes
@@ -98,7 +101,5 @@ def _fresh_connections(**_: Any) -> None:
     worker = sys.modules.get("notices_app.jobs.worker")
     app = getattr(worker, "flask_app", None)
     if app is not None:
-        from notices_app.extensions import db
-
         with app.app_context():
             db.engine.dispose(close=False)

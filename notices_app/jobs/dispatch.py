@@ -13,12 +13,11 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from notices_app.extensions import db
+from notices_app.jobs.celery_app import TASK_NAMES, celery_for
+from notices_app.jobs.work import run
+
 MODES = ("celery", "thread", "inline")
-TASK_NAMES = {
-    "edition_build": "notices.edition_build",
-    "proof": "notices.proof",
-    "preview": "notices.preview",
-}
 _EXECUTOR_KEY = "notices_jobs_executor"
 _lock = threading.Lock()
 
@@ -41,14 +40,10 @@ def submit(kind: str, job_id: int) -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     how = mode(app)
     if how == "celery":
-        from notices_app.jobs.celery_app import celery_for
-
         celery_for(app).send_task(TASK_NAMES[kind], args=[job_id], task_id=f"job-{job_id}-{kind}")
     elif how == "thread":
         _executor(app).submit(_run_in_context, app, job_id)
     else:
-        from notices_app.jobs.work import run
-
         run(job_id)
 
 
@@ -63,9 +58,6 @@ def _executor(app: Flask) -> ThreadPoolExecutor:
 
 
 def _run_in_context(app: Flask, job_id: int) -> Any:
-    from notices_app.extensions import db
-    from notices_app.jobs.work import run
-
     with app.app_context():
         try:
             return run(job_id)

@@ -66,7 +66,7 @@ from notices_app.rules.messages import Message, RuleError, msg
 from notices_app.services import payments, storage
 from notices_app.services.errors import Conflict, FieldErrors, NotFound
 from notices_app.services.notices import current_publication, publication_calendar
-from notices_app.services.typesetting import geometry_for
+from notices_app.services.typesetting import ad_text, geometry_for
 
 DEFAULT_HOLD_MINUTES = 30
 ONLINE_TYPES = tuple(SLOT_TYPES)  # every type is booked online (modules in the card's module size)
@@ -490,7 +490,6 @@ def _slot_taken(run: PricedRun) -> Conflict:
 def check_template(pub: Publication, template: TemplateAd, slot: Slot) -> Any:
     """The template ad typeset at the slot's size; FieldErrors if it cannot be."""
     from notices_app.layout.types import Level
-    from notices_app.services.editions import ad_text
     from print.ads import typeset_ad
     from print.fonts import default_fonts
 

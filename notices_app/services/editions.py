@@ -29,7 +29,7 @@ from notices_app.layout.page_types import (
     StoryMetrics,
 )
 from notices_app.layout.plan_data import PinKey, plan_from_data, plan_to_data, set_pages
-from notices_app.layout.types import AdText, Level, StoryText
+from notices_app.layout.types import Level, StoryText
 from notices_app.models import (
     AdBooking,
     AdContent,
@@ -45,10 +45,11 @@ from notices_app.models import (
 )
 from notices_app.rules.messages import Message, RuleError, msg
 from notices_app.services import storage
+from notices_app.services.bookings import typeset_gutter_booking
 from notices_app.services.crashpoints import crash_point
 from notices_app.services.errors import Conflict, NotFound
 from notices_app.services.notices import current_publication
-from notices_app.services.typesetting import geometry_for, typeset
+from notices_app.services.typesetting import ad_text, geometry_for, typeset
 
 # Notices in these states with a run on the date go into the edition.
 PRINTABLE_STATES = ("approved", "scheduled", "published")
@@ -156,17 +157,6 @@ def story_text(story: Story) -> StoryText:
     )
 
 
-def ad_text(content: dict[str, Any], cols: int) -> AdText:
-    return AdText(
-        headline=str(content.get("headline", "")),
-        sublines=tuple(content.get("sublines") or ()),
-        features=tuple(content.get("features") or ()),
-        body=tuple(content.get("body") or ()),
-        phones=tuple(content.get("phones") or ()),
-        columns=cols,
-    )
-
-
 @dataclass
 class Typeset:
     """Everything of an edition typeset, with the layout engine's measurements of it."""
@@ -242,8 +232,6 @@ def typeset_booking(
     """A booked ad ready to draw in its slot: the template ad set to the slot's size, or the
     advertiser's artwork scaled into it (ValueError if neither is usable)."""
     if booking.position == "gutter":
-        from notices_app.services.bookings import typeset_gutter_booking
-
         return typeset_gutter_booking(booking, ad, geometry, fonts, level)
     height = booking.lines * geometry.leading_pt
     if booking.artwork_path:

@@ -11,26 +11,10 @@ from sqlalchemy import Select, select
 from notices_app.extensions import db
 from notices_app.models import Notice, NoticeEvent, NoticeRun, Publication, User, utcnow
 from notices_app.rules import workflow
-from notices_app.rules.calendar import PublishingCalendar
 from notices_app.rules.messages import RuleError, msg
 from notices_app.services.errors import Conflict, FieldErrors, NotFound
-
-
-def publication_calendar(pub: Publication) -> PublishingCalendar:
-    return PublishingCalendar.from_dict(pub.calendar)
-
-
-def current_publication() -> Publication:
-    from flask import current_app
-
-    pub = db.session.scalar(
-        select(Publication).where(Publication.slug == current_app.config["PUBLICATION_SLUG"])
-    )
-    if pub is None:
-        pub = db.session.scalar(select(Publication).order_by(Publication.id))
-    if pub is None:
-        raise NotFound("no publication configured: run `flask --app wsgi seed-demo`")
-    return pub
+from notices_app.services.publication_context import current_publication, publication_calendar
+from notices_app.services.typesetting import quote_notice, quote_to_charge
 
 
 def visible_notices(actor: User) -> Select[tuple[Notice]]:
@@ -130,8 +114,6 @@ def update_notice(notice: Notice, actor: User, data: NoticeInput, *, now: dateti
 
 
 def _requote(notice: Notice, pub: Publication, now: datetime) -> None:
-    from notices_app.services.typesetting import quote_notice
-
     q = quote_notice(notice.kind, notice.fields, len(notice.runs) or 1, pub, now)
     notice.quote = q.to_dict()
     notice.price_fen = q.total_fen
@@ -200,8 +182,6 @@ def apply_transition(
         raise FieldErrors({"reason": [msg("reason.required", "请填写原因", "Please give a reason")]})
     if action == "submit":
         _check_submittable(notice, pub, now)
-        from notices_app.services.typesetting import quote_to_charge
-
         # The quote shown with the proof is the price charged while it is valid.
         charged = quote_to_charge(notice, pub, now)
         notice.quote, notice.price_fen = charged.to_dict(), charged.total_fen

@@ -16,14 +16,26 @@ from ads.money import format_fen
 from ads.ratecard import Measure, Quote, RateCard, price_to_charge
 from ads.ratecard import quote as make_quote
 from notices_app.layout.geometry import PRESETS, PageGeometry
-from notices_app.layout.types import Level, NoticeText
+from notices_app.layout.types import AdText, Level, NoticeText
 from notices_app.models import Notice, Publication, utcnow
 from notices_app.rules.calendar import PublishingCalendar, deemed_served, format_date_zh
 from notices_app.rules.counting import count_notice_zi
+from notices_app.services.publication_context import current_publication, publication_calendar
 
 
 def geometry_for(pub: Publication) -> PageGeometry:
     return PRESETS.get(pub.geometry_preset, PRESETS["broadsheet"])
+
+
+def ad_text(content: dict[str, Any], cols: int) -> AdText:
+    return AdText(
+        headline=str(content.get("headline", "")),
+        sublines=tuple(content.get("sublines") or ()),
+        features=tuple(content.get("features") or ()),
+        body=tuple(content.get("body") or ()),
+        phones=tuple(content.get("phones") or ()),
+        columns=cols,
+    )
 
 
 @lru_cache(maxsize=256)
@@ -101,7 +113,6 @@ def live_preview(kind: str, form: Any, runs: int) -> dict[str, Any]:
     from flask import g
 
     from notices_app.forms import fields_from_form, form_errors
-    from notices_app.services.notices import current_publication
 
     lang = g.lang
     problems = [f"{field_label(k, lang)}:{m}" for k, ms in form_errors(form).items() for m in ms]
@@ -137,8 +148,6 @@ def live_preview(kind: str, form: Any, runs: int) -> dict[str, Any]:
 def notice_facts(notice: Notice) -> dict[str, Any]:
     """Derived facts shown with a notice: deemed-served date, cut-off, quote lines, warnings."""
     from flask import g
-
-    from notices_app.services.notices import publication_calendar
 
     lang = getattr(g, "lang", "zh")
     runs = notice.run_dates
