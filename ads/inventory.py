@@ -27,7 +27,7 @@ above or below it, so without the gap two adjacent bookings could not both print
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence, Set
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -326,11 +326,6 @@ def page_slots(
             cols = columns_for_width(grid, t.width_cm)
             out += _bottom(grid, t, page, cols, rows_for_card_height(t.height_cm), (t.name_zh, t.name_en))
     return out
-
-
-def available_slots(slots: Sequence[Slot], taken_cells: Set[int]) -> list[Slot]:
-    """The slots none of whose cells is taken (by a held or confirmed booking)."""
-    return [s for s in slots if s.cells.isdisjoint(taken_cells)]
 
 
 def find_slot(slots: Sequence[Slot], type_key: str, index: int) -> Slot | None:

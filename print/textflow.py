@@ -370,9 +370,5 @@ class ComposedText(Flowable):  # type: ignore[misc]
             self.canv, self.fonts, self.style.role, self.style.size, lines, 0.0, first, self.style.leading
         )
 
-    def line_count(self, width: float) -> int:
-        """Number of lines at `width` (composes if needed)."""
-        return len(self._lines(width))
-
     def __repr__(self) -> str:
         return f"ComposedText({len(self._paras)} paragraphs, {self.style})"

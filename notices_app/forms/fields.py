@@ -277,16 +277,6 @@ def normalise_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def format_phone_cn(e164: str) -> str:
-    """The printed national form: ``0533—2173002`` for landlines, ``139 1234 5678`` for mobiles."""
-    number = phonenumbers.parse(e164, "CN")
-    area = phonenumbers.length_of_geographical_area_code(number)
-    if area:
-        nsn = phonenumbers.national_significant_number(number)
-        return f"0{nsn[:area]}—{nsn[area:]}"
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
 class PhoneField(TextField):
     """A Chinese phone number; stored in E.164 so one number has one spelling."""
 

@@ -24,7 +24,6 @@ MIDDLE = frozenset("·・")
 # Dash and ellipsis: always set as an unbreakable 2-em pair (rule 3).
 DASH = "—"
 ELLIPSIS = "…"
-UNBREAKABLE_PAIRS = (DASH * 2, ELLIPSIS * 2)
 
 # ASCII marks that turn up between Han characters in submitted copy (rule 15 flags them); the
 # composer must still never start a line with a comma or end one with a bracket.
@@ -118,11 +117,6 @@ _PUNCT_CLASSES = frozenset(
 )
 
 
-def is_punctuation(ch: str) -> bool:
-    """True for marks that do not count as characters of a line (rule 10)."""
-    return char_class(ch) in _PUNCT_CLASSES
-
-
 def counts_as_character(ch: str) -> bool:
     """True for what rule 10 counts on a last line: anything but punctuation and spaces."""
     return char_class(ch) not in _PUNCT_CLASSES and char_class(ch) is not CharClass.SPACE
@@ -138,14 +132,6 @@ def is_word_char(ch: str) -> bool:
     return bool(WORD_RE.match(ch))
 
 
-def is_western(ch: str) -> bool:
-    """True for a Latin letter, digit or unit sign: it earns the ¼-em gap beside Han (rule 9)."""
-    return bool(_WESTERN_RE.match(ch))
-
-
-_WESTERN_RE = re.compile(f"[{_WESTERN_RANGES}]")
-
-
 def _cls(chars: frozenset[str] | set[str]) -> str:
     return "".join(re.escape(c) for c in sorted(chars))
 
@@ -156,14 +142,6 @@ def _prohibition_res(level: Level) -> tuple[re.Pattern[str], re.Pattern[str]]:
         re.compile(f"[{_cls(LINE_START_PROHIBITED[level])}]"),
         re.compile(f"[{_cls(LINE_END_PROHIBITED[level])}]"),
     )
-
-
-def break_map(text: str, level: Level) -> bytearray:
-    """Where a line may break: `result[i] == 1` iff a line may end before `text[i]`.
-
-    `result` has len(text) + 1 entries; the end of the text is always a break, its start never.
-    """
-    return break_and_spacing_maps(text, level)[0]
 
 
 def break_and_spacing_maps(text: str, level: Level) -> tuple[bytearray, bytearray]:

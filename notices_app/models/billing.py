@@ -12,8 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from notices_app.models.base import Base, utcnow
 
 PAYMENT_STATES = ("pending", "paid", "expired", "cancelled")
-REFUND_STATES = ("refund_pending", "refunded", "refund_failed")
-METHODS = ("stripe", "offline", "invoice")
 
 
 class Payment(Base):

@@ -37,7 +37,6 @@ COUNTER = Text(
     "淄博晚报社 分类广告部 · 电话 0533—2173002 · 工作日 8:30—17:00",
     "Zibo Evening News classifieds desk · 0533—2173002 · weekdays 8:30–17:00",
 )
-REFUND_NOTE = Text("退款请到柜台领取", "Collect the refund at the counter")
 
 
 class OfflineGateway:

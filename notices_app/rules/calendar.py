@@ -6,7 +6,7 @@ Stored as data (`to_dict`/`from_dict`, JSON-able) per publication. Weekdays are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -253,24 +253,7 @@ class PublishingCalendar:
             d += timedelta(days=1)
         raise ValueError("calendar has no open publishing day")
 
-    def can_withdraw(self, first_run: date, now: datetime) -> bool:
-        """Withdrawal is possible until the cut-off of the first run (domain.md)."""
-        return self._local(now) < self.cutoff_for(first_run)
-
 
 def deemed_served(last_run: date) -> date:
     """Date a notice served by publication counts as served: last publication + 30 days."""
     return last_run + timedelta(days=DEEMED_SERVICE_DAYS)
-
-
-def parse_dates(values: Iterable[str]) -> list[date]:
-    """ISO strings → dates, refusing a malformed one with a message naming it."""
-    out: list[date] = []
-    for v in values:
-        try:
-            out.append(date.fromisoformat(v))
-        except (TypeError, ValueError):
-            raise RuleError(
-                msg("date.invalid", "日期格式无效：{value}", "Not a date (YYYY-MM-DD): {value}", value=v)
-            ) from None
-    return out

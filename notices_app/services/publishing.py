@@ -25,7 +25,7 @@ import io
 import os
 import secrets
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -738,16 +738,6 @@ def public_rows(
     return list(db.session.scalars(query.limit(limit).offset(offset)))
 
 
-def count_public(*, kind: str | None = None, now: datetime | None = None) -> int:
-    from sqlalchemy import func
-
-    pub = current_publication()
-    query = select(func.count(PublishedNotice.id)).where(public_condition(pub, now))
-    if kind:
-        query = query.where(PublishedNotice.kind == kind)
-    return int(db.session.scalar(query) or 0)
-
-
 def published_editions(limit: int = 60, offset: int = 0) -> list[Edition]:
     pub = current_publication()
     return list(
@@ -924,8 +914,3 @@ def unmask_events(published_id: int) -> list[UnmaskEvent]:
             .order_by(UnmaskEvent.id.desc())
         )
     )
-
-
-def notices_of(rows: Iterable[PublishedNotice]) -> dict[int, Notice]:
-    ids = [r.notice_id for r in rows]
-    return {n.id: n for n in db.session.scalars(select(Notice).where(Notice.id.in_(ids)))} if ids else {}

@@ -17,7 +17,6 @@ from notices_app.extensions import login_manager
 
 PUBLIC = "public"
 ANY_USER = "any_user"
-ALL_ROLES = ("filer", "advertiser", "editor", "admin")
 F = TypeVar("F", bound=Callable[..., Any])
 
 

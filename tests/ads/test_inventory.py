@@ -11,7 +11,6 @@ from ads.inventory import (
     SLOT_TYPES,
     GridSpec,
     Slot,
-    available_slots,
     columns_for_width,
     find_slot,
     lines_for_cm,
@@ -275,27 +274,12 @@ def test_slot_boxes_lie_in_the_type_area(edition: tuple[GridSpec, tuple[int, int
             assert all(c >= GUTTER_CELL_BASE for c in s.cells)
 
 
-@settings(max_examples=150, deadline=None)
-@given(editions, st.data())
-def test_available_slots_drop_every_slot_sharing_a_taken_cell(
-    edition: tuple[GridSpec, tuple[int, int], int, int], data: st.DataObject
-) -> None:
-    grid, (page, pages), module_cols, module_cm = edition
-    slots = page_slots(grid, page, pages, module_cols, module_cm)
-    booked = data.draw(st.lists(st.sampled_from(slots), max_size=4))
-    taken = set().union(*(s.cells for s in booked))
-    free = available_slots(slots, taken)
-    assert [s for s in slots if s in free] == free  # order kept
-    for s in slots:
-        assert (s in free) == (not any(s.overlaps(b) for b in booked))
-    assert not set(booked) & set(free)
-
-
 def test_booking_the_lower_quarter() -> None:
     slots = page_slots(GRID, 2, 4, module_cols=2, module_cm=5)
     quarter = find_slot(slots, "quarter", 0)
     assert quarter is not None
-    free = {(s.type_key, s.index) for s in available_slots(slots, set(quarter.cells))}
+    # What stays free is what shares no cell with it (services/bookings marks the rest taken).
+    free = {(s.type_key, s.index) for s in slots if s.cells.isdisjoint(quarter.cells)}
     assert free == (
         {("quarter", 1), ("eighth", 2), ("eighth", 3)}
         | {("sixteenth", i) for i in range(4, 8)}

@@ -21,7 +21,7 @@ from notices_app.forms import (
     formdata_from_json,
     submission_problems,
 )
-from notices_app.forms.fields import IllTyped, format_phone_cn
+from notices_app.forms.fields import IllTyped
 
 TODAY = date(2013, 10, 22)  # the forms' `today` in conftest's make_form too
 MakeForm = Callable[..., BaseForm]
@@ -369,11 +369,6 @@ def test_phone_forms_are_stored_in_e164(make_form: MakeForm, typed: str, stored:
     form = make_form("lost_license", {**VALID_LOST, "contact_phone": typed})
     assert form_errors(form) == {}
     assert fields_from_form(form)["contact_phone"] == stored
-
-
-def test_phone_prints_in_the_national_form() -> None:
-    assert format_phone_cn("+865332173002") == "0533—2173002"
-    assert format_phone_cn("+8613912345678") == "139 1234 5678"
 
 
 def test_identifiers_are_stored_normalised(make_form: MakeForm) -> None:

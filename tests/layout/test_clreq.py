@@ -125,4 +125,4 @@ def test_word_and_counting(ch: str, word: bool, counts: bool) -> None:
     ],
 )
 def test_break_map(text: str, level: Level, allowed: list[int]) -> None:
-    assert list(clreq.break_map(text, level))[1:] == allowed
+    assert list(clreq.break_and_spacing_maps(text, level)[0])[1:] == allowed

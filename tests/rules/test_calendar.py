@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from notices_app.rules.calendar import PublishingCalendar, deemed_served, format_date_zh, parse_dates
+from notices_app.rules.calendar import PublishingCalendar, deemed_served, format_date_zh
 from notices_app.rules.messages import RuleError
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -143,14 +143,6 @@ def test_first_open_date() -> None:
     assert CAL.first_open_date(at(2013, 10, 19, 9)) == date(2013, 10, 22)
 
 
-@pytest.mark.parametrize(
-    ("now", "allowed"),
-    [(at(2013, 10, 18, 14, 59), True), (at(2013, 10, 18, 15, 0), False), (at(2013, 10, 21, 9), False)],
-)
-def test_can_withdraw(now: datetime, allowed: bool) -> None:
-    assert CAL.can_withdraw(date(2013, 10, 21), now) is allowed
-
-
 def test_deemed_served_thirty_days_after_last_run() -> None:
     assert deemed_served(date(2013, 10, 21)) == date(2013, 11, 20)
     assert deemed_served(date(2013, 12, 15)) - date(2013, 12, 15) == timedelta(days=30)
@@ -170,9 +162,5 @@ def test_bad_config_is_refused() -> None:
         PublishingCalendar.from_dict({"timezone": "Mars/Olympus"})
 
 
-def test_format_and_parse_dates() -> None:
+def test_format_dates() -> None:
     assert format_date_zh(date(2013, 10, 20)) == "2013年10月20日"
-    assert parse_dates(["2013-10-21"]) == [date(2013, 10, 21)]
-    with pytest.raises(RuleError) as err:
-        parse_dates(["21.10.2013"])
-    assert err.value.message.code == "date.invalid"
