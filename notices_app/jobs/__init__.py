@@ -18,7 +18,9 @@ from notices_app.jobs import records
 from notices_app.jobs.dispatch import submit
 from notices_app.models import Edition, EditionBuild, Job, Notice, PublishedNotice, User, utcnow
 from notices_app.rules.messages import msg
+from notices_app.rules.states import BuildEvent
 from notices_app.services.errors import Conflict
+from notices_app.services.status import set_build_status
 
 STAGES = {
     "queued": ("排队等候", "Waiting in the queue"),
@@ -83,7 +85,8 @@ def _hand_over(job: Job, build: EditionBuild | None = None) -> None:
             db.session.refresh(build)
             if build.status == "running":
                 error = f"{UNAVAILABLE.render('zh')} / {UNAVAILABLE.render('en')}"
-                build.status, build.error, build.finished_at = "failed", error, utcnow()
+                set_build_status(build, BuildEvent.FAIL)
+                build.error, build.finished_at = error, utcnow()
                 db.session.commit()
         raise Conflict(UNAVAILABLE) from err
 

@@ -17,6 +17,8 @@ from flask import current_app, has_request_context
 from notices_app.extensions import db
 from notices_app.jobs import records
 from notices_app.models import Edition, EditionBuild, Job, PublishedNotice, User, utcnow
+from notices_app.rules.states import BuildEvent
+from notices_app.services.status import set_build_status
 
 Outcome = Literal["done", "failed", "finished", "busy"]
 
@@ -65,7 +67,8 @@ def _close_build(build_id: int, error: str) -> None:
     db.session.rollback()
     build = db.session.get(EditionBuild, build_id)
     if build is not None and build.status == "running":
-        build.status, build.error, build.finished_at = "failed", error, utcnow()
+        set_build_status(build, BuildEvent.FAIL)
+        build.error, build.finished_at = error, utcnow()
         db.session.commit()
 
 

@@ -9,8 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notices_app.models.base import Base, utcnow
-
-BUILD_STATES = ("running", "succeeded", "failed")
+from notices_app.rules.states import BookingStatus, BuildStatus, check_in
 
 
 class EditionBuild(Base):
@@ -21,13 +20,13 @@ class EditionBuild(Base):
     __tablename__ = "edition_build"
     __table_args__ = (
         UniqueConstraint("edition_id", "number"),
-        CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="status"),
+        CheckConstraint(check_in("status", BuildStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id"), index=True)
     number: Mapped[int]  # 1, 2, … per edition
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[str] = mapped_column(String(20), default=BuildStatus.RUNNING.value)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -49,14 +48,15 @@ class AdBooking(Base):
 
     Bookings an advertiser makes online claim inventory cells (`SlotClaim`) while held and after
     payment; a desk placement (an editor placing an ad by hand) has no org and no claim.
-    held → confirmed (paid, invoiced or placed by the desk) | expired (hold ran out) → cancelled.
+    held → confirmed (paid, invoiced or placed by the desk) | expired (hold ran out) → cancelled;
+    the table is `notices_app/rules/states.py`.
     """
 
     __tablename__ = "ad_booking"
     __table_args__ = (
         CheckConstraint("cols > 0 AND lines > 0 AND page > 0", name="size"),
         CheckConstraint("price_fen >= 0", name="price"),
-        CheckConstraint("status IN ('held', 'confirmed', 'expired', 'cancelled')", name="status"),
+        CheckConstraint(check_in("status", BookingStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +81,7 @@ class AdBooking(Base):
     artwork_path: Mapped[str | None] = mapped_column(String(300))  # relative to the storage root
     artwork_kind: Mapped[str | None] = mapped_column(String(20))  # template | pdf | png | jpeg
     artwork_info: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ppi, colour conversion …
-    status: Mapped[str] = mapped_column(String(20), default="confirmed")
+    status: Mapped[str] = mapped_column(String(20), default=BookingStatus.CONFIRMED.value)
     hold_expires_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notices_app.models.base import Base, utcnow
+from notices_app.rules.states import EditionStatus
 
 
 class Publication(Base):
@@ -35,8 +36,8 @@ class Edition(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"))
     date: Mapped[date]
-    # open → closed (past cut-off) → built → published
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    # open → closed (past cut-off) → built → published: the table is notices_app/rules/states.py
+    status: Mapped[str] = mapped_column(String(20), default=EditionStatus.OPEN.value)
     page_count: Mapped[int] = mapped_column(default=4)
     # The editor's page plan: {"pages": [{"number", "role", "label"}], "pins": [{"kind", "id",
     # "page", "position"}], "notice_groups": [...]}; empty means the publication's default plan.

@@ -63,9 +63,11 @@ from notices_app.models import (
 from notices_app.rules.calendar import PublishingCalendar, format_date_zh
 from notices_app.rules.counting import count_zi
 from notices_app.rules.messages import Message, RuleError, msg
+from notices_app.rules.states import BookingEvent
 from notices_app.services import payments, storage
 from notices_app.services.errors import Conflict, FieldErrors, NotFound
 from notices_app.services.notices import current_publication, publication_calendar
+from notices_app.services.status import booking_update, set_booking_status
 from notices_app.services.typesetting import ad_text, geometry_for
 
 DEFAULT_HOLD_MINUTES = 30
@@ -458,10 +460,7 @@ def _expire_bookings(booking_ids: Sequence[int]) -> list[int]:
     """
     expired = list(
         db.session.scalars(
-            update(AdBooking)
-            .where(AdBooking.id.in_(booking_ids), AdBooking.status == "held")
-            .values(status="expired")
-            .returning(AdBooking.id),
+            booking_update(BookingEvent.EXPIRE).where(AdBooking.id.in_(booking_ids)).returning(AdBooking.id),
         )
     )
     if expired:
@@ -896,7 +895,8 @@ def order_bookings(order_ref: str, *, lock: bool = False) -> list[AdBooking]:
 
 def _confirm(bookings: Iterable[AdBooking]) -> None:
     for b in bookings:
-        b.status = "confirmed"
+        if not set_booking_status(b, BookingEvent.CONFIRM):
+            continue
         b.hold_expires_at = None
         db.session.execute(update(SlotClaim).where(SlotClaim.booking_id == b.id).values(expires_at=None))
 
@@ -947,7 +947,6 @@ def _on_paid(payment: Payment) -> None:
             _confirm([b])
         elif b.status == "expired":
             if _reclaim(b):
-                b.status = "expired"  # reset below by _confirm
                 _confirm([b])
             else:
                 lost += b.price_fen
@@ -1076,7 +1075,8 @@ def cancel(booking: AdBooking, actor: User, now: datetime | None = None) -> list
     else:
         targets = [booking]
     for b in targets:
-        b.status = "cancelled"
+        if not set_booking_status(b, BookingEvent.CANCEL):
+            continue
         b.cancelled_at = now
         b.hold_expires_at = None
         db.session.execute(delete(SlotClaim).where(SlotClaim.booking_id == b.id))

@@ -44,11 +44,13 @@ from notices_app.models import (
     utcnow,
 )
 from notices_app.rules.messages import Message, RuleError, msg
+from notices_app.rules.states import BuildEvent, EditionEvent
 from notices_app.services import storage
 from notices_app.services.bookings import typeset_gutter_booking
 from notices_app.services.crashpoints import crash_point
 from notices_app.services.errors import Conflict, NotFound
 from notices_app.services.notices import current_publication
+from notices_app.services.status import set_build_status, set_edition_status
 from notices_app.services.typesetting import ad_text, geometry_for, typeset
 
 # Notices in these states with a run on the date go into the edition.
@@ -334,7 +336,7 @@ def _mark_interrupted(edition: Edition) -> None:
             EditionBuild.started_at < limit,
         )
     ):
-        b.status = "failed"
+        set_build_status(b, BuildEvent.INTERRUPT)
         b.error = "interrupted / 中断"
         b.finished_at = utcnow()
 
@@ -486,21 +488,20 @@ def build_edition(
         ]
         build.preflight = problems
         build.pages = pages_data
-        build.status = "succeeded" if not overflow and not problems else "failed"
+        set_build_status(build, BuildEvent.SUCCEED if not overflow and not problems else BuildEvent.FAIL)
         build.finished_at = utcnow()
         build.progress = total
         build.stage = "done"
         if build.status == "succeeded":
             edition = lock_edition(edition)  # decided on the edition as it is now, not at the start
             edition.current_build_id = build.id
-            if edition.status in ("open", "closed", "built"):
-                edition.status = "built"
+            set_edition_status(edition, EditionEvent.BUILD)  # refused, logged, if published meanwhile
         crash_point("edition.before_switch")
         db.session.commit()
     except Exception as err:
         db.session.rollback()
         build = db.session.get(EditionBuild, build.id) or build
-        build.status = "failed"
+        set_build_status(build, BuildEvent.FAIL)
         build.error = f"{type(err).__name__}: {err}"
         build.finished_at = utcnow()
         db.session.commit()

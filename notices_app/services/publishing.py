@@ -55,6 +55,7 @@ from notices_app.rules.masking import (
     web_fields,
 )
 from notices_app.rules.messages import Message, msg
+from notices_app.rules.states import EditionEvent, EditionStatus
 from notices_app.rules.wording import notice_text
 from notices_app.services import storage
 from notices_app.services.crashpoints import crash_point
@@ -67,6 +68,7 @@ from notices_app.services.editions import (
 )
 from notices_app.services.errors import Conflict, FieldErrors, NotFound
 from notices_app.services.notices import apply_transition, current_publication
+from notices_app.services.status import set_edition_status
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -674,8 +676,8 @@ def _record(
         image = notice_image_path(edition.date, notice.id)
         public_image = image if storage.path_of(image).is_file() and not notice.print_only else None
         db.session.add(_new_row(notice, edition, page, block, frozen[int(page["number"])], public_image, now))
-    if edition.status != "published":
-        edition.status = "published"
+    # A second publish finds the edition published and changes nothing (not a refusal to log).
+    if edition.status != EditionStatus.PUBLISHED and set_edition_status(edition, EditionEvent.PUBLISH):
         edition.published_at = now
     edition.published_build_id = build.id
 

@@ -22,11 +22,13 @@ from sqlalchemy import delete, func, select
 from notices_app.extensions import db
 from notices_app.models import AdBooking, AdContent, Edition, Notice, Publication, SlotClaim, Story, utcnow
 from notices_app.rules.messages import RuleError, msg
+from notices_app.rules.states import BookingEvent
 from notices_app.rules.story_text import parse_stories
 from notices_app.rules.text import clean_text, to_fullwidth_punct
 from notices_app.services import storage
 from notices_app.services.editions import ensure_unpublished
 from notices_app.services.errors import Conflict, NotFound
+from notices_app.services.status import set_booking_status
 
 HEAD_MARK = "## "
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -389,7 +391,7 @@ def cancel_booking(edition: Edition, booking_id: int) -> AdBooking:
                 "this is an advertiser's paid booking: cancel it through a refund",
             )
         )
-    booking.status = "cancelled"
+    set_booking_status(booking, BookingEvent.CANCEL)
     booking.cancelled_at = utcnow()
     db.session.execute(delete(SlotClaim).where(SlotClaim.booking_id == booking.id))
     db.session.commit()
