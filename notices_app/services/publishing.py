@@ -849,11 +849,13 @@ def withdraw_expired(now: datetime | None = None) -> list[PublishedNotice]:
     pub = current_publication()
     rows = list(
         db.session.scalars(
-            select(PublishedNotice).where(
+            select(PublishedNotice)
+            .where(
                 PublishedNotice.kind == "termination",
                 PublishedNotice.withdrawn_at.is_(None),
                 PublishedNotice.run_date < retention_cutoff(pub, now),
             )
+            .with_for_update()  # two runs at once: the second finds the rows withdrawn already
         )
     )
     for row in rows:
