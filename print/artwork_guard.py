@@ -275,14 +275,25 @@ _NAME = re.compile(rb"/[^\x00\t\n\x0c\r ()<>\[\]{}/%]+")
 _LENGTH = re.compile(rb"/Length[\x00\t\n\x0c\r ]+(\d+)(?![\x00\t\n\x0c\r ]+\d+[\x00\t\n\x0c\r ]+R)")
 
 
-def _raw_filters(head: bytes) -> list[str]:
-    m = _FILTER.search(head)
-    if m is None:
-        return []
-    value = m.group(1)
-    if value.endswith(b"R"):
-        return ["/FlateDecode"]  # indirect: the usual case is read; pass 2 reads it properly
-    return [n.decode("latin-1") for n in _NAME.findall(value)]
+_ENDSTREAM = re.compile(rb"endstream")
+# Tried on every stream whatever its dictionary seems to say: a decoy /Filter in a nested
+# dictionary, an indirect filter or a fake `endstream` in a string can hide a stream's real
+# filter from this raw reading, and the bombs that matter inflate through Flate.
+_ALWAYS_TRIED = (
+    ("/FlateDecode",),
+    ("/ASCIIHexDecode", "/FlateDecode"),
+    ("/ASCII85Decode", "/FlateDecode"),
+)
+
+
+def _raw_filter_chains(window: bytes) -> list[tuple[str, ...]]:
+    """The filter chains to measure a stream with (its size is the largest of them): each direct
+    /Filter in `window`, the bytes since the stream before it, then the Flate-based ones."""
+    chains: list[tuple[str, ...]] = []
+    for m in _FILTER.finditer(window):
+        if not m.group(1).endswith(b"R"):
+            chains.append(tuple(n.decode("latin-1") for n in _NAME.findall(m.group(1))))
+    return list(dict.fromkeys([*chains, *_ALWAYS_TRIED]))
 
 
 def check_streams(data: bytes, limits: StreamLimits) -> int:
@@ -299,12 +310,12 @@ def check_streams(data: bytes, limits: StreamLimits) -> int:
         if length is not None and start + int(length.group(1)) <= len(data):
             end = max(end, start + int(length.group(1)))  # the longer reading: an upper bound
         raw = data[start:end]
-        filters = _raw_filters(head)
+        before = [e.end() for e in _ENDSTREAM.finditer(data, head_from, m.start())]
         budget = limits.max_decoded_bytes - total
-        size = _measure(decoded_chunks(raw, filters), budget, limits.max_decoded_bytes)
-        if filters and filters[0] not in ("/FlateDecode", "/Fl") and size <= len(raw):
-            # The filter named may be a nested dictionary's: read it as Flate as well.
-            size = max(size, _measure(_flate(_pieces(raw)), budget, limits.max_decoded_bytes))
+        size = max(
+            _measure(decoded_chunks(raw, list(chain)), budget, limits.max_decoded_bytes)
+            for chain in _raw_filter_chains(data[before[-1] if before else head_from : m.start()])
+        )
         total += size
     return total
 

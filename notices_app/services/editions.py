@@ -388,7 +388,12 @@ def live_build(edition: Edition, lease: timedelta) -> EditionBuild | None:
         .where(
             EditionBuild.edition_id == edition.id,
             EditionBuild.status == "running",
-            or_(Job.status == "queued", and_(Job.status == "running", Job.heartbeat_at >= fresh)),
+            # A job queued longer than a lease was lost (its worker restarted, its message
+            # dropped): nobody will run it, so it must not hold the edition's builds back.
+            or_(
+                and_(Job.status == "queued", Job.created_at >= fresh),
+                and_(Job.status == "running", Job.heartbeat_at >= fresh),
+            ),
         )
         .order_by(EditionBuild.number.desc())
         .limit(1)
@@ -474,7 +479,11 @@ def build_edition(
             crash_point("edition.page_stored")
         whole = make_pdfx(combine_pages(page_pdfs), title=f"{pub.name} {edition.date.isoformat()}")
         edition_path = f"{build.folder}/edition-{edition.date.isoformat()}.pdf"
-        build.edition_sha256 = storage.store(edition_path, whole)
+        edition_sha256 = storage.store(edition_path, whole)
+        # The lock order of db_locks: the edition before this build's row (start_build takes the
+        # edition and then marks old builds interrupted), and the edition as it is now.
+        edition = lock_edition(edition)
+        build.edition_sha256 = edition_sha256
         build.edition_pdf = edition_path
         overflow = list(ts.problems) + list(layout.overflow)
         build.overflow = [
@@ -492,10 +501,9 @@ def build_edition(
         build.finished_at = utcnow()
         build.progress = total
         build.stage = "done"
-        if build.status == "succeeded":
-            edition = lock_edition(edition)  # decided on the edition as it is now, not at the start
+        # A published edition keeps its build: the switch is refused (and logged) with the status.
+        if build.status == "succeeded" and set_edition_status(edition, EditionEvent.BUILD):
             edition.current_build_id = build.id
-            set_edition_status(edition, EditionEvent.BUILD)  # refused, logged, if published meanwhile
         crash_point("edition.before_switch")
         db.session.commit()
     except Exception as err:

@@ -19,7 +19,7 @@ def replace_rate_card(pub: Publication, text: str) -> RateCard:
     try:
         data = parse_json(text)  # bounded depth: a deeply nested paste is a field error, not a 500
         card = RateCard.from_dict(data)
-    except (ValueError, KeyError, TypeError, RuleError) as err:
+    except (ValueError, KeyError, TypeError, AttributeError, RuleError) as err:  # a list for a map: .items()
         detail = err.message.render("zh") if isinstance(err, RuleError) else str(err)
         raise FieldErrors(
             {

@@ -597,11 +597,12 @@ def _move_to_published(notice: Notice, actor: User | None) -> None:
 def publish_edition(day: date, actor: User | None = None, progress: ProgressFn | None = None) -> Edition:
     """Freeze and publish the edition of `day` (see the module docstring); returns the edition.
 
-    One unit of work under the edition's lock: a second publish of the same day waits for the
-    first, then finds everything done and changes nothing. Raises NotFound for a date without
-    an edition and Conflict when it cannot be published: not built, last build failed or still
-    running, notices changed since the build, a build file changed, or a frozen file that
-    differs from the build.
+    The files first (frozen pages, web images: idempotent, no lock held while pages render), then
+    one short unit of work under the edition's lock: the checks again, the notices' moves and the
+    web copies. A second publish of the same day waits for the first, then finds everything done
+    and changes nothing. Raises NotFound for a date without an edition and Conflict when it
+    cannot be published: not built, last build failed or still running, notices changed since
+    the build, a build file changed, or a frozen file that differs from the build.
     """
     try:
         edition = _publish(day, actor, progress)
@@ -615,8 +616,7 @@ def publish_edition(day: date, actor: User | None = None, progress: ProgressFn |
 
 def _publish(day: date, actor: User | None, progress: ProgressFn | None) -> Edition:
     pub = current_publication()
-    # The lock order of notices_app/db_locks: the edition before its notices.
-    edition = get_edition(day, pub, for_update=True)
+    edition = get_edition(day, pub)
     build = _build_for(edition)
     pages = list(build.pages or [])
     total = 2 * len(pages) + 2
@@ -644,8 +644,17 @@ def _publish(day: date, actor: User | None, progress: ProgressFn | None) -> Edit
     for page in pages:
         refresh_page_images(edition, page, notices)
         step("images")
+    # The lock order of notices_app/db_locks: the edition, then its notices in id order. What
+    # was decided before the lock is decided again under it.
+    edition = get_edition(day, pub, for_update=True)
+    if _build_for(edition).id != build.id:
+        raise _refuse(
+            "publish.build_changed",
+            "出版期间版面已重新组版，请再次出版",
+            "The edition was rebuilt while it was being published: publish again",
+        )
     crash_point("publish.before_notices")
-    for notice in notices.values():
+    for notice in sorted(notices.values(), key=lambda n: n.id):
         if notice.status != "published":
             _move_to_published(notice, actor)
             crash_point("publish.notice_moved")

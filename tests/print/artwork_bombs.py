@@ -155,8 +155,14 @@ def _objstm_zlib(first: bytes, megabytes: int) -> bytes:
     return head + block0 + block * (megabytes - 1) + end + b"\x03\x00" + struct.pack(">I", adler)
 
 
-def _with_xref_stream(objects: list[bytes], objstm_data: bytes) -> bytes:
-    """Objects 1-4 in the body, object 5 inside object stream 6, a cross-reference stream 7."""
+def _with_xref_stream(
+    objects: list[bytes],
+    objstm_data: bytes,
+    objstm_filter: bytes = b"/Filter /FlateDecode",
+    object_8: bytes | None = None,
+) -> bytes:
+    """Objects 1-4 in the body, object 5 inside object stream 6, a cross-reference stream 7
+    (and object 8 after it, when given)."""
     out = bytearray(b"%PDF-1.6\n")
     offsets = {}
     for n, body in enumerate(objects, 1):
@@ -164,22 +170,47 @@ def _with_xref_stream(objects: list[bytes], objstm_data: bytes) -> bytes:
         out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
     offsets[6] = len(out)
     out += (
-        b"6 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Length %d /Filter /FlateDecode >>\nstream\n"
-        % len(objstm_data)
+        b"6 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Length %d %s >>\nstream\n"
+        % (len(objstm_data), objstm_filter)
         + objstm_data
         + b"\nendstream\nendobj\n"
     )
+    if object_8 is not None:
+        offsets[8] = len(out)
+        out += b"8 0 obj\n" + object_8 + b"\nendobj\n"
+    size = 9 if object_8 is not None else 8
     offsets[7] = len(out)
     rows = struct.pack(">BIH", 0, 0, 65535)
-    for n in range(1, 8):
+    for n in range(1, size):
         rows += struct.pack(">BIH", 2, 6, 0) if n == 5 else struct.pack(">BIH", 1, offsets[n], 0)
     out += (
-        b"7 0 obj\n<< /Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Info 5 0 R /Length %d >>\nstream\n"
-        % len(rows)
+        b"7 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Info 5 0 R /Length %d >>\nstream\n"
+        % (size, len(rows))
         + rows
         + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[7]
     )
     return bytes(out)
+
+
+def _hidden_objstm_bomb(objstm_filter: bytes, object_8: bytes | None = None, megabytes: int = 200) -> bytes:
+    """The object-stream bomb hex-encoded, its real filter hidden from a raw reading (review
+    finding: a decoy /Filter in a nested dictionary, or an indirect one)."""
+    data = _objstm_zlib(b"5 0 ", megabytes).hex().encode() + b">"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Contents 4 0 R >>" % (SLOT_W, SLOT_H),
+        stream(b"0 0 0 1 k 10 10 50 50 re f\n", flate=False),
+    ]
+    return _with_xref_stream(objects, data, objstm_filter, object_8)
+
+
+def decoy_filter_bomb() -> bytes:
+    return _hidden_objstm_bomb(b"/X << /Filter /FlateDecode >> /Filter [/ASCIIHexDecode /FlateDecode]")
+
+
+def indirect_filter_bomb() -> bytes:
+    return _hidden_objstm_bomb(b"/Filter 8 0 R", b"[/ASCIIHexDecode /FlateDecode]")
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
@@ -231,6 +262,8 @@ CORPUS: tuple[Bomb, ...] = (
     Bomb("pdf_forms", form_bomb, "forms drawing forms: 10^8 operators as drawn"),
     Bomb("pdf_image", image_bomb, "8000×7000 CMYK image, 224 MB inflated"),
     Bomb("pdf_object_stream", object_stream_bomb, "object stream inflating to 300 MB"),
+    Bomb("pdf_decoy_filter", decoy_filter_bomb, "object stream behind a decoy /Filter, 200 MB"),
+    Bomb("pdf_indirect_filter", indirect_filter_bomb, "object stream behind an indirect /Filter, 200 MB"),
     Bomb("png_dimensions", lambda: png_claiming(100_000, 100_000), "PNG header claiming 10^10 pixels"),
     Bomb("png_strip", strip_png, "60,000 × 1,000 PNG strip"),
     Bomb("png_pixels", pixel_png, "10,000 × 5,525 PNG (55 MP) for a 2.3 MP slot"),
