@@ -291,14 +291,23 @@ def _flash_outcome(build: EditionBuild) -> None:
 def rebuild(day: str) -> Any:
     """Start a build in the background and show the planner, which follows its progress."""
     ed = _edition(day)
+    clicked = utcnow()
     try:
-        build, _ = jobs.enqueue_build(ed, g.user)
+        build, job = jobs.enqueue_build(ed, g.user)
     except Conflict as err:
         _flash_rule(err)
         return _to_planner(ed, "build")
     # Run in the request (JOBS_MODE inline), or already finished by a quick worker: say how it went.
     db.session.refresh(build)
-    if build.status == "running":
+    if build.status == "running" and job.created_at < clicked:
+        # Handed the build already under way (one build per edition at a time).
+        flash(
+            t(
+                f"第{build.number}次组版正在进行，无需重复组版；进度见下方",
+                f"Build {build.number} is already under way; its progress shows below",
+            )
+        )
+    elif build.status == "running":
         flash(
             t(
                 f"第{build.number}次组版已开始，进度见下方；完成后页面自动更新",

@@ -477,3 +477,18 @@ def test_two_celery_workers_build_and_prove_as_one_process_does(
     assert db.session.scalar(select(func.count()).select_from(Job).where(Job.kind == "proof")) == len(
         published
     )
+
+
+def test_a_second_rebuild_click_is_handed_the_build_under_way(
+    app: Flask, pub: Any, editor: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "submit", lambda kind, job_id: None)  # the build waits in the queue
+    edition = seed(app)
+    url = f"/desk/editions/{edition.date.isoformat()}/rebuild"
+    first = editor.get(editor.post(url).headers["Location"]).get_data(as_text=True)
+    assert "第1次组版已开始" in first
+    second = editor.get(editor.post(url).headers["Location"]).get_data(as_text=True)
+    assert "第1次组版正在进行，无需重复组版" in second
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(EditionBuild)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 1
