@@ -434,6 +434,30 @@ def _begin_claim() -> None:
     write_lock(db.session)
 
 
+def _recheck_editions(pub: Publication, runs: Sequence[PricedRun], now: datetime) -> None:
+    """Each run's edition under the write lock (edition first, the lock order of db_locks), still
+    open and with the page the slot was found on: the desk may have closed it or changed its
+    pages since the slot was priced, outside this transaction."""
+    cal = publication_calendar(pub)
+    for run in runs:
+        edition = db.session.scalar(select(Edition).where(Edition.id == run.edition.id).with_for_update())
+        if (
+            edition is None
+            or not is_open(edition, cal, now)
+            or run.slot.page > edition.page_count
+            or page_class(run.slot.page, edition.page_count) != run.page_class
+        ):
+            raise Conflict(
+                msg(
+                    "booking.edition_changed",
+                    "{date}的版面刚刚调整或已截稿，请重新选择版位",
+                    "The edition of {iso} has just changed or closed: choose the slot again",
+                    date=format_date_zh(run.edition.date),
+                    iso=run.edition.date.isoformat(),
+                )
+            )
+
+
 def _free_expired(edition_id: int, page: int, cells: Iterable[int], now: datetime) -> None:
     """Expire the holds whose lapsed claims lie on `cells`, releasing all their claims."""
     stale = list(
@@ -791,6 +815,7 @@ def _claim(
     quote_of = {q.kind.rsplit(":", 1)[-1]: q for q in quotes}
     _begin_claim()
     try:
+        _recheck_editions(pub, runs, now)
         content_id = None
         ad = None
         if template is not None:

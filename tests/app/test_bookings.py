@@ -620,3 +620,30 @@ def test_template_name_and_order_reference_shapes(pub: Publication, advertiser: 
     order = bookings.hold(advertiser, [day], "band", 2, 0, template=SMALL_AD)
     assert re.fullmatch(r"AD\d{8}-[0-9A-F]{8}", order.order_ref)
     assert order.payment is not None and order.payment.description.startswith("广告版位")
+
+
+@pytest.mark.parametrize("change", ["closed", "fewer pages"])
+def test_a_hold_decides_on_the_edition_as_it_is_under_the_lock(
+    monkeypatch: pytest.MonkeyPatch, pub: Publication, advertiser: User, day: date, change: str
+) -> None:
+    """The desk closes the edition, or takes pages out, between the pricing and the claim: the
+    claim transaction sees it and books nothing (a booking on a page that no longer exists)."""
+    real_begin = bookings._begin_claim
+
+    def desk_changes_it_first() -> None:
+        edition = db.session.scalar(select(Edition).where(Edition.date == day))
+        assert edition is not None
+        values = {"status": "closed"} if change == "closed" else {"page_count": 2}
+        with db.engine.begin() as conn:  # another connection: the desk, a moment earlier
+            conn.execute(
+                Edition.__table__.update().where(Edition.__table__.c.id == edition.id).values(**values)
+            )
+        real_begin()
+
+    monkeypatch.setattr(bookings, "_begin_claim", desk_changes_it_first)
+    with pytest.raises(Conflict) as refused:
+        bookings.hold(advertiser, [day], "eighth", 4, 0, template=AD)
+    assert refused.value.message.code == "booking.edition_changed"
+    db.session.rollback()
+    for model in (AdBooking, SlotClaim, Payment, AdContent):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0
