@@ -1,7 +1,7 @@
 """Write locks: every state change holds the database's write lock before it reads what it
 decides on. This is the one mechanism; services never lock any other way.
 
-A locking read is a `select(...).with_for_update()` (or `session.get(..., with_for_update=True)`):
+A locking read is a `select(...).with_for_update()` run through the session:
 
 - PostgreSQL takes the row locks (`SELECT … FOR UPDATE`). The session's copy of the rows is
   always replaced by what the locked read returns (`populate_existing`): an object loaded
